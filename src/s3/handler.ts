@@ -1,0 +1,133 @@
+import { type Credential, verifySigV4 } from "../auth/sigv4.ts";
+import { StorageError } from "../storage/errors.ts";
+import { isValidBucketName, parseAddress } from "./address.ts";
+import type { S3App, S3Context } from "./context.ts";
+import { S3Error } from "./errors.ts";
+import { OPERATIONS } from "./operations.ts";
+import { resolveOperation, type S3Operation } from "./router.ts";
+import { renderError } from "./xml.ts";
+
+/**
+ * The S3 listener: one entry point for every request. It parses the address, decides the
+ * operation, authenticates, checks the bucket name and dispatches; every failure becomes
+ * S3's XML error here and nowhere else, and every request leaves one log line.
+ */
+export function createS3Handler(app: S3App): (req: Request) => Promise<Response> {
+  const lookup = async (accessKey: string): Promise<Credential | null> => {
+    const c = await app.store.credentials.get(accessKey);
+    return c && { accessKey: c.accessKey, secretKey: c.secretKey, active: c.isActive };
+  };
+
+  return async (req: Request): Promise<Response> => {
+    const started = performance.now();
+    const requestId = newRequestId();
+    let op: S3Operation | null = null;
+    let ctx: S3Context | null = null;
+    let response: Response;
+    try {
+      const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
+      const query = new URLSearchParams(addr.rawQuery);
+      op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);
+      const auth = await verifySigV4({
+        method: req.method,
+        rawPath: addr.rawPath,
+        rawQuery: addr.rawQuery,
+        headers: req.headers,
+        now: new Date(),
+      }, lookup);
+      if (op.bucket !== null && !isValidBucketName(op.bucket)) {
+        throw new S3Error("InvalidBucketName", undefined, { BucketName: op.bucket });
+      }
+      const credential = await app.store.credentials.get(auth.accessKey);
+      if (!credential?.isActive) throw new S3Error("InvalidAccessKeyId");
+      ctx = {
+        app,
+        req,
+        op,
+        bucket: op.bucket ?? "",
+        key: op.key ?? "",
+        query,
+        headers: req.headers,
+        requestId,
+        credential,
+        auth,
+        bytesIn: 0,
+      };
+      response = await OPERATIONS[op.name](ctx);
+    } catch (err) {
+      response = errorResponse(app, req, op, requestId, err);
+    }
+    response.headers.set("x-amz-request-id", requestId);
+    response.headers.set("server", "vStash");
+    if (app.log.enabled("info")) {
+      app.log.info("request", {
+        method: req.method,
+        bucket: op?.bucket ?? null,
+        key: op?.key ?? null,
+        op: op?.name ?? null,
+        status: response.status,
+        bytes_in: ctx?.bytesIn ?? 0,
+        bytes_out: req.method === "HEAD" ? 0 : Number(response.headers.get("content-length") ?? 0),
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        request_id: requestId,
+        access_key: ctx?.credential.accessKey ?? null,
+      });
+    }
+    return response;
+  };
+}
+
+/** Maps any failure to S3's XML error; unexpected ones are logged and answer InternalError. */
+function errorResponse(
+  app: S3App,
+  req: Request,
+  op: S3Operation | null,
+  requestId: string,
+  err: unknown,
+): Response {
+  const s3err = toS3Error(err);
+  if (s3err.code === "InternalError") {
+    app.log.error("internal error", {
+      request_id: requestId,
+      op: op?.name ?? null,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+  }
+  const resource = op?.bucket ? `/${op.bucket}${op.key !== null ? "/" + op.key : ""}` : "/";
+  const headers = new Headers(s3err.headers);
+  if (s3err.status === 304 || req.method === "HEAD") {
+    return new Response(null, { status: s3err.status, headers });
+  }
+  headers.set("content-type", "application/xml");
+  const body = renderError({
+    code: s3err.code,
+    message: s3err.message,
+    resource,
+    requestId,
+    extra: s3err.extra,
+  });
+  return new Response(body, { status: s3err.status, headers });
+}
+
+function toS3Error(err: unknown): S3Error {
+  if (err instanceof S3Error) return err;
+  if (err instanceof StorageError) {
+    switch (err.kind) {
+      case "BucketNotFound":
+        return new S3Error("NoSuchBucket", undefined, { BucketName: err.message });
+      case "UploadNotFound":
+        return new S3Error("NoSuchUpload");
+      case "Contention":
+        return new S3Error("SlowDown", err.message);
+      default:
+        break;
+    }
+  }
+  return new S3Error("InternalError");
+}
+
+/** 16 hex characters, like Amazon's request ids. */
+function newRequestId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("").toUpperCase();
+}

@@ -1,0 +1,82 @@
+import { CONTENT_HEADERS, type ContentHeader, type ObjectRecord } from "../storage/records.ts";
+import { S3Error } from "./errors.ts";
+
+/** S3's limit on user-defined metadata: names and values of `x-amz-meta-*`, in bytes. */
+export const MAX_USER_METADATA_BYTES = 2048;
+
+const META_PREFIX = "x-amz-meta-";
+
+/** The content headers and `x-amz-meta-*` values of a request, as S3 stores them. */
+export function storedHeaders(h: Headers): {
+  headers: Partial<Record<ContentHeader, string>>;
+  userMeta: Record<string, string>;
+} {
+  const headers: Partial<Record<ContentHeader, string>> = {};
+  for (const name of CONTENT_HEADERS) {
+    const v = h.get(name);
+    if (v !== null) headers[name] = v;
+  }
+  // aws-chunked is transfer framing, not a content coding of the stored object.
+  if (headers["content-encoding"]) {
+    const codings = headers["content-encoding"].split(",").map((s) => s.trim())
+      .filter((s) => s && s.toLowerCase() !== "aws-chunked");
+    if (codings.length) headers["content-encoding"] = codings.join(", ");
+    else delete headers["content-encoding"];
+  }
+  const userMeta: Record<string, string> = {};
+  let size = 0;
+  for (const [name, value] of h) {
+    if (!name.startsWith(META_PREFIX)) continue;
+    const suffix = name.slice(META_PREFIX.length);
+    userMeta[suffix] = value;
+    size += suffix.length + value.length;
+  }
+  if (size > MAX_USER_METADATA_BYTES) {
+    throw new S3Error("MetadataTooLarge", undefined, {
+      Size: String(size),
+      MaxSizeAllowed: String(MAX_USER_METADATA_BYTES),
+    });
+  }
+  return { headers, userMeta };
+}
+
+/** `response-*` query parameters that override headers of a GET response, as in S3. */
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  "response-content-type": "content-type",
+  "response-content-language": "content-language",
+  "response-expires": "expires",
+  "response-cache-control": "cache-control",
+  "response-content-disposition": "content-disposition",
+  "response-content-encoding": "content-encoding",
+};
+
+/**
+ * Headers of a GET or HEAD answer for an object: content headers, ETag, Last-Modified,
+ * user metadata, and the checksum when the client asked with `x-amz-checksum-mode`.
+ */
+export function objectHeaders(
+  record: ObjectRecord,
+  opts: { query?: URLSearchParams; withChecksum?: boolean } = {},
+): Headers {
+  const h = new Headers();
+  h.set("content-type", record.headers["content-type"] ?? "binary/octet-stream");
+  for (const name of CONTENT_HEADERS) {
+    const v = record.headers[name];
+    if (v !== undefined) h.set(name, v);
+  }
+  h.set("etag", record.etag);
+  h.set("last-modified", new Date(record.lastModified).toUTCString());
+  h.set("accept-ranges", "bytes");
+  for (const [k, v] of Object.entries(record.userMeta)) h.set(META_PREFIX + k, v);
+  if (opts.withChecksum && record.checksum) {
+    h.set(`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`, record.checksum.value);
+    h.set("x-amz-checksum-type", record.checksum.type);
+  }
+  if (opts.query) {
+    for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+      const v = opts.query.get(param);
+      if (v !== null) h.set(header, v);
+    }
+  }
+  return h;
+}

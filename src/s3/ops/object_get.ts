@@ -1,0 +1,95 @@
+import type { ObjectRecord } from "../../storage/records.ts";
+import { checkConditionals } from "../conditionals.ts";
+import { ownedBucket, type S3Context } from "../context.ts";
+import { S3Error } from "../errors.ts";
+import { objectBody } from "../object_body.ts";
+import { objectHeaders } from "../object_headers.ts";
+import { type ByteRange, contentRange, parseRange } from "../range.ts";
+
+/** How often a GET re-reads an object whose blob was replaced while it was being opened. */
+const OPEN_ATTEMPTS = 5;
+
+/** GetObject and HeadObject: headers, conditionals, Range and partNumber, then the bytes. */
+export async function getObject(ctx: S3Context): Promise<Response> {
+  await ownedBucket(ctx);
+  const isHead = ctx.req.method === "HEAD";
+  const partNumber = parsePartNumber(ctx.query.get("partNumber"));
+  if (partNumber !== null && ctx.headers.has("range")) {
+    throw new S3Error(
+      "InvalidRequest",
+      "Cannot specify both Range header and partNumber query parameter",
+    );
+  }
+  for (let attempt = 1;; attempt++) {
+    const record = await ctx.app.store.objects.get(ctx.bucket, ctx.key);
+    if (!record) throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
+    checkConditionals(ctx.headers, {
+      etag: record.etag,
+      lastModified: new Date(record.lastModified),
+    }, "read");
+
+    const selection = partNumber !== null
+      ? await selectPart(ctx, record, partNumber)
+      : { range: parseRange(ctx.headers.get("range"), record.size), partsCount: null };
+    const range = selection.range ?? { start: 0, end: record.size - 1 };
+    const partial = selection.range !== null;
+    const headers = objectHeaders(record, {
+      query: ctx.query,
+      withChecksum: !partial && ctx.headers.get("x-amz-checksum-mode") === "ENABLED",
+    });
+    const length = record.size === 0 ? 0 : range.end - range.start + 1;
+    headers.set("content-length", String(length));
+    if (partial) headers.set("content-range", contentRange(range, record.size));
+    if (selection.partsCount !== null) {
+      headers.set("x-amz-mp-parts-count", String(selection.partsCount));
+    }
+    const status = partial ? 206 : 200;
+    if (isHead || length === 0) return new Response(null, { status, headers });
+
+    try {
+      return new Response(await objectBody(ctx.app.store, record, range), { status, headers });
+    } catch (err) {
+      // The blob went away between reading the record and opening the file: the object
+      // was overwritten or deleted just now. Read it again.
+      if (!(err instanceof Deno.errors.NotFound) || attempt >= OPEN_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** `?partNumber=N`: the byte range of that part, as a ranged GET. */
+async function selectPart(
+  ctx: S3Context,
+  record: ObjectRecord,
+  partNumber: number,
+): Promise<{ range: ByteRange | null; partsCount: number | null }> {
+  if (record.layout.kind === "single") {
+    if (partNumber !== 1) throw new S3Error("InvalidPartNumber");
+    return { range: record.size > 0 ? { start: 0, end: record.size - 1 } : null, partsCount: null };
+  }
+  if (partNumber > record.layout.partCount) throw new S3Error("InvalidPartNumber");
+  // Part N is the N-th part of the completed object, whatever number it was uploaded as.
+  const parts = await ctx.app.store.objects.manifest(record.layout.manifestId);
+  const part = parts[partNumber - 1];
+  if (!part) throw new S3Error("InvalidPartNumber");
+  const start = parts.slice(0, partNumber - 1).reduce((sum, p) => sum + p.size, 0);
+  return {
+    range: part.size > 0 ? { start, end: start + part.size - 1 } : null,
+    partsCount: record.layout.partCount,
+  };
+}
+
+function parsePartNumber(v: string | null): number | null {
+  if (v === null) return null;
+  const n = Number(v);
+  if (!/^\d{1,5}$/.test(v) || n < 1 || n > 10000) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Part number must be an integer between 1 and 10000, inclusive",
+      {
+        ArgumentName: "partNumber",
+        ArgumentValue: v,
+      },
+    );
+  }
+  return n;
+}

@@ -1,0 +1,34 @@
+import type { ObjectRecord } from "../../storage/records.ts";
+import { checksumHeaderName } from "../checksums.ts";
+import { ownedBucket, type S3Context } from "../context.ts";
+import { ingestBody } from "../ingest.ts";
+import { storedHeaders } from "../object_headers.ts";
+
+/**
+ * PutObject: the body streams to a new blob, then one KV commit makes it the object.
+ * Nothing of a failed upload (bad digest, short body, lost connection) is kept, and the
+ * previous version stays readable until the commit.
+ */
+export async function putObject(ctx: S3Context): Promise<Response> {
+  const bucket = await ownedBucket(ctx);
+  const meta = storedHeaders(ctx.headers);
+  const body = await ingestBody(ctx);
+  const now = Date.now();
+  const record: ObjectRecord = {
+    size: body.size,
+    etag: `"${body.md5Hex}"`,
+    lastModified: now,
+    createdAt: now,
+    headers: meta.headers,
+    userMeta: meta.userMeta,
+    checksum: body.checksum,
+    layout: { kind: "single", blobId: body.blobId },
+  };
+  await ctx.app.store.objects.put(bucket, ctx.key, record);
+  const headers: Record<string, string> = { etag: record.etag };
+  if (body.checksum) {
+    headers[checksumHeaderName(body.checksum.algorithm)] = body.checksum.value;
+    headers["x-amz-checksum-type"] = body.checksum.type;
+  }
+  return new Response(null, { status: 200, headers });
+}

@@ -1,0 +1,126 @@
+import { createAdminApp } from "./admin/app.ts";
+import { bootstrap, type FirstStart } from "./bootstrap.ts";
+import type { Config } from "./config.ts";
+import { Logger } from "./log.ts";
+import { createS3Handler } from "./s3/handler.ts";
+import { checksumReady } from "./s3/checksums.ts";
+import { sweep } from "./storage/gc.ts";
+import { openStore, type Store } from "./storage/store.ts";
+
+/** How long shutdown waits for in-flight requests before closing anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** How often the sweeper runs, and how old an unreferenced blob must be to be removed. */
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+export interface RunningServer {
+  s3Url: string;
+  adminUrl: string;
+  store: Store;
+  /** Stops accepting, waits (bounded) for in-flight requests, closes storage. */
+  shutdown(): Promise<void>;
+  finished: Promise<void>;
+}
+
+/**
+ * Opens the data directory, creates the first credential and admin key on a first start,
+ * and starts both listeners. Port 0 binds a free port; the bound URLs are returned and
+ * printed.
+ */
+export async function startServer(
+  config: Config,
+  env: (name: string) => string | undefined,
+): Promise<RunningServer> {
+  const log = new Logger(config.logLevel);
+  const startedAt = Date.now();
+  await checksumReady();
+  const store = await openStore(
+    config.dataDir,
+    (msg, err) => log.error(msg, { error: String(err) }),
+  );
+  const firstStart = await bootstrap(store, env);
+
+  const s3Handler = createS3Handler({ store, config, log });
+  const admin = createAdminApp({ store, config, log });
+  const onError = (err: unknown) => {
+    log.error("unhandled server error", { error: String(err) });
+    return new Response("internal error", { status: 500 });
+  };
+  const s3 = Deno.serve({
+    hostname: config.s3Addr.hostname,
+    port: config.s3Addr.port,
+    onListen: () => {},
+    onError,
+  }, s3Handler);
+  const adminServer = Deno.serve({
+    hostname: config.adminAddr.hostname,
+    port: config.adminAddr.port,
+    onListen: () => {},
+    onError,
+  }, admin.fetch);
+
+  const s3Url = urlOf(s3.addr);
+  const adminUrl = urlOf(adminServer.addr);
+  printStartup(s3Url, adminUrl, firstStart, config);
+
+  // Blobs older than this start can only be leftovers of an earlier run.
+  const runSweep = (graceMs: number) =>
+    sweep(store, graceMs).then(
+      (r) => {
+        if (r.orphanBlobsRemoved || r.garbageCollected) log.info("sweep", { ...r });
+      },
+      (err) => log.error("sweep failed", { error: String(err) }),
+    );
+  let sweeping = runSweep(Date.now() - startedAt + 60_000);
+  const timer = setInterval(() => {
+    sweeping = sweeping.then(() => runSweep(SWEEP_INTERVAL_MS));
+  }, SWEEP_INTERVAL_MS);
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = () => {
+    stopping ??= (async () => {
+      clearInterval(timer);
+      const drained = Promise.all([s3.shutdown(), adminServer.shutdown()]);
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<void>((res) => {
+        timeout = setTimeout(() => {
+          log.warn("shutdown: in-flight requests did not finish in time");
+          res();
+        }, SHUTDOWN_GRACE_MS);
+      });
+      await Promise.race([drained, expired]);
+      clearTimeout(timeout);
+      await sweeping;
+      store.close();
+    })();
+    return stopping;
+  };
+  const finished = Promise.all([s3.finished, adminServer.finished]).then(() => {});
+  return { s3Url, adminUrl, store, shutdown, finished };
+}
+
+function urlOf(addr: Deno.Addr): string {
+  const a = addr as Deno.NetAddr;
+  const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
+  return `http://${host}:${a.port}`;
+}
+
+/**
+ * The two "listening" lines are plain text on purpose (scripts and tests read them). The
+ * secrets of a first start are shown here once and never again.
+ */
+function printStartup(s3Url: string, adminUrl: string, first: FirstStart, config: Config) {
+  console.log(`vstash: S3 API listening on ${s3Url}`);
+  console.log(`vstash: management API and console listening on ${adminUrl}`);
+  console.log(`vstash: data directory ${config.dataDir}, region ${config.region}`);
+  if (!first.credential && !first.adminKey) return;
+  const lines = ["", "  First start: save these now, they will not be shown again.", ""];
+  if (first.credential) {
+    lines.push(
+      `  Access key:  ${first.credential.accessKey}`,
+      `  Secret key:  ${first.credential.secretKey}`,
+    );
+  }
+  if (first.adminKey) lines.push(`  Admin API key (console sign-in):  ${first.adminKey}`);
+  lines.push("");
+  console.log(lines.join("\n"));
+}

@@ -1,0 +1,179 @@
+import { join } from "node:path";
+
+/** Random, never derived from an object key: a key can never become a file path. */
+export function newBlobId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const BLOB_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * Object bytes as files `blobs/xx/yy/<id>` under the data directory.
+ *
+ * Durability: a blob is written to `tmp/`, fsynced, renamed into its shard directory and the
+ * directory fsynced before the caller commits metadata that points at it. A crash before the
+ * metadata commit leaves an unreferenced file that the sweeper removes; it can never leave
+ * metadata pointing at a missing or partial file.
+ */
+export class BlobStore {
+  readonly root: string;
+  readonly #tmpDir: string;
+  readonly #blobDir: string;
+  readonly #knownDirs = new Set<string>();
+
+  constructor(dataDir: string) {
+    this.root = dataDir;
+    this.#tmpDir = join(dataDir, "tmp");
+    this.#blobDir = join(dataDir, "blobs");
+  }
+
+  /** Creates the directories and clears temp files left by a crash (nothing references them). */
+  async init(): Promise<void> {
+    await Deno.mkdir(this.#blobDir, { recursive: true, mode: 0o700 });
+    await Deno.remove(this.#tmpDir, { recursive: true }).catch(ignoreNotFound);
+    await Deno.mkdir(this.#tmpDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Path of a blob relative to the data directory, as shown by the management API. */
+  relativePath(blobId: string): string {
+    return `blobs/${blobId.slice(0, 2)}/${blobId.slice(2, 4)}/${blobId}`;
+  }
+
+  path(blobId: string): string {
+    if (!BLOB_ID.test(blobId)) throw new Error(`not a blob id: ${blobId}`);
+    return join(this.#blobDir, blobId.slice(0, 2), blobId.slice(2, 4), blobId);
+  }
+
+  /** Starts a new blob in the temp directory. */
+  async create(): Promise<BlobWriter> {
+    const id = newBlobId();
+    const tmpPath = join(this.#tmpDir, `${id}.tmp`);
+    const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
+    return new BlobWriter(this, id, tmpPath, file);
+  }
+
+  /** Opens a blob for reading; throws Deno.errors.NotFound when it is gone. */
+  open(blobId: string): Promise<Deno.FsFile> {
+    return Deno.open(this.path(blobId), { read: true });
+  }
+
+  /** Removes a blob file; a missing file is fine (a previous attempt or the sweeper got it). */
+  async remove(blobId: string): Promise<void> {
+    await Deno.remove(this.path(blobId)).catch(ignoreNotFound);
+  }
+
+  /** Moves a finished temp file into its shard and makes the new name durable. */
+  async place(id: string, tmpPath: string): Promise<void> {
+    const dir = join(this.#blobDir, id.slice(0, 2), id.slice(2, 4));
+    await this.#ensureDir(dir);
+    await Deno.rename(tmpPath, join(dir, id));
+    await fsyncDir(dir);
+  }
+
+  /** Every blob file: id and modification time. For the sweeper. */
+  async *list(): AsyncGenerator<{ id: string; mtime: Date | null }> {
+    for await (const a of readDirSafe(this.#blobDir)) {
+      for await (const b of readDirSafe(join(this.#blobDir, a))) {
+        const dir = join(this.#blobDir, a, b);
+        for await (const name of readDirSafe(dir)) {
+          if (!BLOB_ID.test(name)) continue;
+          const info = await Deno.stat(join(dir, name)).catch(() => null);
+          if (info) yield { id: name, mtime: info.mtime };
+        }
+      }
+    }
+  }
+
+  async #ensureDir(dir: string): Promise<void> {
+    if (this.#knownDirs.has(dir)) return;
+    const parent = join(dir, "..");
+    const parentExisted = await Deno.stat(parent).then(() => true, () => false);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    // A new directory entry is only durable once its parent is fsynced.
+    if (!parentExisted) await fsyncDir(this.#blobDir);
+    await fsyncDir(parent);
+    this.#knownDirs.add(dir);
+  }
+}
+
+/** A blob being written. Call `commit()` once every byte is verified, or `abort()`. */
+export class BlobWriter {
+  readonly id: string;
+  size = 0;
+  readonly #store: BlobStore;
+  readonly #tmpPath: string;
+  #file: Deno.FsFile | null;
+
+  constructor(store: BlobStore, id: string, tmpPath: string, file: Deno.FsFile) {
+    this.#store = store;
+    this.id = id;
+    this.#tmpPath = tmpPath;
+    this.#file = file;
+  }
+
+  /** Writes every byte of the chunk (a single write call may be partial). */
+  async write(chunk: Uint8Array): Promise<void> {
+    const file = this.#file;
+    if (!file) throw new Error("blob writer is closed");
+    let off = 0;
+    while (off < chunk.length) {
+      off += await file.write(off === 0 ? chunk : chunk.subarray(off));
+    }
+    this.size += chunk.length;
+  }
+
+  /** Makes the blob durable under its final name and returns its id. */
+  async commit(): Promise<string> {
+    const file = this.#file;
+    if (!file) throw new Error("blob writer is closed");
+    this.#file = null;
+    try {
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    try {
+      await this.#store.place(this.id, this.#tmpPath);
+    } catch (err) {
+      await Deno.remove(this.#tmpPath).catch(() => {});
+      throw err;
+    }
+    return this.id;
+  }
+
+  /** Drops the temp file; safe to call more than once and after a failed commit. */
+  async abort(): Promise<void> {
+    const file = this.#file;
+    this.#file = null;
+    if (file) {
+      try {
+        file.close();
+      } catch { /* already closed */ }
+    }
+    await Deno.remove(this.#tmpPath).catch(() => {});
+  }
+}
+
+/** fsync on a directory makes renames and new entries in it durable (Linux, macOS). */
+export async function fsyncDir(dir: string): Promise<void> {
+  if (Deno.build.os === "windows") return; // directories cannot be opened for fsync there
+  const handle = await Deno.open(dir, { read: true });
+  try {
+    await handle.sync();
+  } finally {
+    handle.close();
+  }
+}
+
+async function* readDirSafe(dir: string): AsyncGenerator<string> {
+  try {
+    for await (const entry of Deno.readDir(dir)) yield entry.name;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!(err instanceof Deno.errors.NotFound)) throw err;
+}

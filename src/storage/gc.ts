@@ -1,0 +1,43 @@
+import { K } from "./kv_keys.ts";
+import type { GarbageRecord } from "./objects.ts";
+import type { Store } from "./store.ts";
+
+export interface SweepReport {
+  orphanBlobsRemoved: number;
+  garbageCollected: number;
+}
+
+/**
+ * Brings the data directory back in line with the metadata after crashes and interrupted
+ * cleanups:
+ * - blob files that no KV reference points at (a crash between writing a blob and
+ *   committing its metadata, or between a commit and removing the replaced file) are
+ *   deleted once older than `graceMs`, so uploads still in flight are left alone;
+ * - multipart manifests released by a commit whose cleanup did not finish are collected.
+ */
+export async function sweep(store: Store, graceMs: number): Promise<SweepReport> {
+  const report: SweepReport = { orphanBlobsRemoved: 0, garbageCollected: 0 };
+  for await (const e of store.kv.list<GarbageRecord>({ prefix: K.garbageAll() })) {
+    await store.objects.collectGarbage(e.value.manifestId);
+    report.garbageCollected++;
+  }
+  const cutoff = Date.now() - graceMs;
+  let batch: string[] = [];
+  const flush = async () => {
+    const refs = await store.kv.getMany(batch.map((id) => K.blobRef(id)));
+    for (let i = 0; i < batch.length; i++) {
+      if (refs[i].versionstamp === null) {
+        await store.blobs.remove(batch[i]);
+        report.orphanBlobsRemoved++;
+      }
+    }
+    batch = [];
+  };
+  for await (const blob of store.blobs.list()) {
+    if (blob.mtime && blob.mtime.getTime() > cutoff) continue;
+    batch.push(blob.id);
+    if (batch.length === 10) await flush();
+  }
+  if (batch.length) await flush();
+  return report;
+}

@@ -1,0 +1,187 @@
+import type { BlobStore } from "./blobs.ts";
+import type { BucketEntry, BucketStore } from "./buckets.ts";
+import { RETRY, StorageError, withRetry } from "./errors.ts";
+import { K, u64Delta } from "./kv_keys.ts";
+import type { BlobLayout, ManifestPart, ObjectRecord } from "./records.ts";
+
+/** Pending cleanup of a replaced or deleted multipart object's parts. */
+export interface GarbageRecord {
+  manifestId: string;
+  partCount: number;
+}
+
+/** How many keys one DeleteObjects atomic handles: each needs a check, KV allows 100. */
+const DELETE_BATCH = 90;
+
+/**
+ * Object metadata: commits that point keys at durable blobs, deletes, and cleanup of the
+ * bytes they replace. Bucket counters change in the same atomic as the object, so they are
+ * never out of step with the objects, even after a crash.
+ */
+export class ObjectStore {
+  readonly #kv: Deno.Kv;
+  readonly #blobs: BlobStore;
+  readonly #buckets: BucketStore;
+  readonly #onError: (msg: string, err: unknown) => void;
+
+  constructor(
+    kv: Deno.Kv,
+    blobs: BlobStore,
+    buckets: BucketStore,
+    onError: (msg: string, err: unknown) => void,
+  ) {
+    this.#kv = kv;
+    this.#blobs = blobs;
+    this.#buckets = buckets;
+    this.#onError = onError;
+  }
+
+  async get(bucket: string, key: string): Promise<ObjectRecord | null> {
+    return (await this.#kv.get<ObjectRecord>(K.object(bucket, key))).value;
+  }
+
+  /**
+   * Points `key` at a new, already durable layout. Readers see the old or the new object,
+   * never a mix; the replaced bytes are removed after the commit.
+   */
+  async put(bucket: BucketEntry, key: string, record: ObjectRecord): Promise<ObjectRecord | null> {
+    const name = bucket.record.name;
+    const previous = await withRetry<ObjectRecord | null>("put object", async () => {
+      const old = await this.#kv.get<ObjectRecord>(K.object(name, key));
+      const rec = old.value ? { ...record, createdAt: old.value.createdAt } : record;
+      const op = this.#kv.atomic()
+        .check(old)
+        .check({ key: K.bucket(name), versionstamp: bucket.versionstamp })
+        .set(K.object(name, key), rec);
+      claimLayout(op, rec.layout, { bucket: name, key });
+      if (old.value) releaseLayout(op, old.value.layout);
+      else op.sum(K.bucketObjectCount(name), 1n);
+      op.sum(K.bucketBytes(name), u64Delta(rec.size - (old.value?.size ?? 0)));
+      if ((await op.commit()).ok) return old.value;
+      await this.#assertBucketCurrent(bucket);
+      return RETRY;
+    }).catch(async (err) => {
+      // Never committed: a single blob written for this put belongs to nobody.
+      if (record.layout.kind === "single") await this.#dispose(record.layout);
+      throw err;
+    });
+    if (previous) await this.#dispose(previous.layout);
+    return previous;
+  }
+
+  /** Deletes one object; returns what was deleted, or null when the key did not exist. */
+  async delete(bucket: string, key: string): Promise<ObjectRecord | null> {
+    const result = await this.deleteMany(bucket, [key]);
+    return result.get(key) ?? null;
+  }
+
+  /** Deletes up to 1000 keys in batched commits; missing keys map to null. */
+  async deleteMany(bucket: string, keys: string[]): Promise<Map<string, ObjectRecord | null>> {
+    const out = new Map<string, ObjectRecord | null>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += DELETE_BATCH) {
+      const batch = unique.slice(i, i + DELETE_BATCH);
+      const deleted = await withRetry("delete objects", async () => {
+        const entries = await this.#getMany(batch.map((k) => K.object(bucket, k)));
+        const op = this.#kv.atomic();
+        let count = 0;
+        let bytes = 0;
+        for (const e of entries) {
+          op.check(e);
+          if (!e.value) continue;
+          op.delete(e.key);
+          releaseLayout(op, e.value.layout);
+          count++;
+          bytes += e.value.size;
+        }
+        if (count > 0) {
+          op.sum(K.bucketObjectCount(bucket), u64Delta(-count));
+          op.sum(K.bucketBytes(bucket), u64Delta(-bytes));
+        }
+        return (await op.commit()).ok ? entries : RETRY;
+      });
+      for (const e of deleted) {
+        out.set(e.key[2] as string, e.value);
+        if (e.value) await this.#dispose(e.value.layout);
+      }
+    }
+    return out;
+  }
+
+  /** The parts of a completed multipart object, in order. */
+  async manifest(manifestId: string): Promise<ManifestPart[]> {
+    const parts: ManifestPart[] = [];
+    for await (const e of this.#kv.list<ManifestPart[]>({ prefix: K.manifest(manifestId) })) {
+      parts.push(...e.value);
+    }
+    return parts;
+  }
+
+  /**
+   * Removes the blobs of a released multipart manifest and the manifest itself, then the
+   * garbage record. Idempotent: the sweeper re-runs it after a crash.
+   */
+  async collectGarbage(id: string): Promise<void> {
+    const parts = await this.manifest(id);
+    for (let i = 0; i < parts.length; i += 500) {
+      const slice = parts.slice(i, i + 500);
+      const op = this.#kv.atomic();
+      for (const p of slice) if (p.blobId) op.delete(K.blobRef(p.blobId));
+      await op.commit();
+      for (const p of slice) if (p.blobId) await this.#blobs.remove(p.blobId);
+    }
+    const chunkKeys: Deno.KvKey[] = [];
+    for await (const e of this.#kv.list({ prefix: K.manifest(id) })) chunkKeys.push(e.key);
+    for (let i = 0; i < chunkKeys.length; i += 500) {
+      const op = this.#kv.atomic();
+      for (const k of chunkKeys.slice(i, i + 500)) op.delete(k);
+      await op.commit();
+    }
+    await this.#kv.delete(K.garbage(id));
+  }
+
+  async #dispose(layout: BlobLayout): Promise<void> {
+    try {
+      if (layout.kind === "single" && layout.blobId) await this.#blobs.remove(layout.blobId);
+      if (layout.kind === "parts") await this.collectGarbage(layout.manifestId);
+    } catch (err) {
+      // The metadata is already consistent; the sweeper finishes this later.
+      this.#onError("cleanup of replaced object failed", err);
+    }
+  }
+
+  async #getMany(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<ObjectRecord>[]> {
+    const out: Deno.KvEntryMaybe<ObjectRecord>[] = [];
+    for (let i = 0; i < keys.length; i += 10) {
+      out.push(...await this.#kv.getMany<ObjectRecord[]>(keys.slice(i, i + 10)));
+    }
+    return out;
+  }
+
+  async #assertBucketCurrent(bucket: BucketEntry): Promise<void> {
+    const name = bucket.record.name;
+    const now = await this.#kv.get(K.bucket(name));
+    if (now.versionstamp !== bucket.versionstamp) {
+      this.#buckets.forget(name);
+      throw new StorageError("BucketNotFound", name);
+    }
+  }
+}
+
+/** Marks the blobs of a new layout live, in the commit that makes them reachable. */
+export function claimLayout(
+  op: Deno.AtomicOperation,
+  layout: BlobLayout,
+  owner: Record<string, string | number>,
+): void {
+  if (layout.kind === "single" && layout.blobId) op.set(K.blobRef(layout.blobId), owner);
+}
+
+/** Unreferences the blobs of a layout in the commit that makes them unreachable. */
+export function releaseLayout(op: Deno.AtomicOperation, layout: BlobLayout): void {
+  if (layout.kind === "single" && layout.blobId) op.delete(K.blobRef(layout.blobId));
+  if (layout.kind === "parts") {
+    const garbage: GarbageRecord = { manifestId: layout.manifestId, partCount: layout.partCount };
+    op.set(K.garbage(layout.manifestId), garbage);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * What vStash keeps in Deno KV. These shapes are the on-disk format: change them only with a
+ * migration. Times are epoch milliseconds; ETags carry their quotes as S3 sends them.
+ */
+
+export interface CredentialRecord {
+  id: number;
+  accessKey: string;
+  secretKey: string;
+  userName: string;
+  isActive: boolean;
+  createdAt: number;
+}
+
+export interface BucketRecord {
+  name: string;
+  /** Id of the credential that owns the bucket. */
+  ownerId: number;
+  region: string;
+  createdAt: number;
+}
+
+/** Headers stored with an object and returned verbatim on GET and HEAD. */
+export const CONTENT_HEADERS = [
+  "content-type",
+  "content-encoding",
+  "content-disposition",
+  "content-language",
+  "cache-control",
+  "expires",
+] as const;
+export type ContentHeader = (typeof CONTENT_HEADERS)[number];
+
+export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
+
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Base64 digest; for COMPOSITE checksums followed by `-<part count>` as S3 shows it. */
+  value: string;
+  type: "FULL_OBJECT" | "COMPOSITE";
+}
+
+/** Where an object's bytes are: one blob, or the parts of a completed multipart upload. */
+export type BlobLayout =
+  | { kind: "single"; blobId: string | null } // null: an empty object has no file
+  | { kind: "parts"; manifestId: string; partCount: number };
+
+export interface ObjectRecord {
+  size: number;
+  etag: string;
+  lastModified: number;
+  /** When this key was first written; kept across overwrites for the management API. */
+  createdAt: number;
+  headers: Partial<Record<ContentHeader, string>>;
+  /** `x-amz-meta-*` values by lowercase suffix. */
+  userMeta: Record<string, string>;
+  checksum: StoredChecksum | null;
+  layout: BlobLayout;
+}
+
+/** One part of a completed multipart object, in order. */
+export interface ManifestPart {
+  partNumber: number;
+  blobId: string | null;
+  size: number;
+  etag: string;
+  checksum: string | null;
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  key: string;
+  initiated: number;
+  ownerId: number;
+  headers: Partial<Record<ContentHeader, string>>;
+  userMeta: Record<string, string>;
+  checksumAlgorithm: ChecksumAlgorithm | null;
+  checksumType: "FULL_OBJECT" | "COMPOSITE" | null;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  blobId: string | null;
+  size: number;
+  etag: string;
+  lastModified: number;
+  checksum: string | null;
+}

@@ -1,0 +1,67 @@
+import { join } from "node:path";
+import { BlobStore } from "./blobs.ts";
+import { BucketStore } from "./buckets.ts";
+import { CredentialStore } from "./credentials.ts";
+import { K } from "./kv_keys.ts";
+import { ObjectStore } from "./objects.ts";
+import { listObjects, type ListPage, type ListQuery } from "./listing.ts";
+
+/**
+ * The storage engine: Deno KV for metadata, sharded files for bytes. Everything above this
+ * layer reaches storage through a Store; nothing else opens KV or touches the data directory.
+ */
+export class Store {
+  readonly kv: Deno.Kv;
+  readonly blobs: BlobStore;
+  readonly credentials: CredentialStore;
+  readonly buckets: BucketStore;
+  readonly objects: ObjectStore;
+
+  constructor(kv: Deno.Kv, blobs: BlobStore, onError: (msg: string, err: unknown) => void) {
+    this.kv = kv;
+    this.blobs = blobs;
+    this.credentials = new CredentialStore(kv);
+    this.buckets = new BucketStore(kv);
+    this.objects = new ObjectStore(kv, blobs, this.buckets, onError);
+  }
+
+  listObjects(bucket: string, q: ListQuery): Promise<ListPage> {
+    return listObjects(this.kv, bucket, q);
+  }
+
+  /** SHA-256 (hex) of the management API key; the key itself is never stored. */
+  async adminKeyHash(): Promise<string | null> {
+    return (await this.kv.get<string>(K.adminKey())).value;
+  }
+
+  async setAdminKeyHash(hash: string): Promise<void> {
+    await this.kv.set(K.adminKey(), hash);
+  }
+
+  close(): void {
+    this.kv.close();
+  }
+}
+
+/**
+ * Opens (creating when needed) the data directory: `meta.kv` for Deno KV, `blobs/` and
+ * `tmp/`. The directory is private to the service user (0700) and the KV files, which hold
+ * secret keys, are 0600.
+ */
+export async function openStore(
+  dataDir: string,
+  onError: (msg: string, err: unknown) => void,
+): Promise<Store> {
+  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const kvPath = join(dataDir, "meta.kv");
+  const kv = await Deno.openKv(kvPath);
+  if (Deno.build.os !== "windows") {
+    await Deno.chmod(dataDir, 0o700);
+    for (const suffix of ["", "-wal", "-shm"]) {
+      await Deno.chmod(kvPath + suffix, 0o600).catch(() => {});
+    }
+  }
+  const blobs = new BlobStore(dataDir);
+  await blobs.init();
+  return new Store(kv, blobs, onError);
+}
