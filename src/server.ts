@@ -64,9 +64,11 @@ export async function startServer(
 
   // Blobs older than this start can only be leftovers of an earlier run.
   const runSweep = (graceMs: number) =>
-    sweep(store, graceMs).then(
+    sweep(store, { graceMs, uploadExpiryMs: config.uploadExpirySeconds * 1000 }).then(
       (r) => {
-        if (r.orphanBlobsRemoved || r.garbageCollected) log.info("sweep", { ...r });
+        if (r.orphanBlobsRemoved || r.garbageCollected || r.uploadsExpired) {
+          log.info("sweep", { ...r });
+        }
       },
       (err) => log.error("sweep failed", { error: String(err) }),
     );

@@ -161,7 +161,15 @@ export async function verifySigV4(
     throw new S3Error("InvalidAccessKeyId", undefined, { AWSAccessKeyId: parts.accessKey });
   }
   const scope = `${parts.date}/${parts.region}/s3/aws4_request`;
-  const canonical = canonicalRequest({ ...input, ...parts });
+  const canonical = canonicalRequest({
+    method: input.method,
+    rawPath: input.rawPath,
+    rawQuery: input.rawQuery,
+    headers: input.headers,
+    signedHeaders: parts.signedHeaders,
+    payloadHash: parts.payloadHash,
+    presigned: parts.presigned,
+  });
   const toSign = stringToSign(parts.amzDate, scope, canonical);
   const signingKey = signingKeyFor(credential.secretKey, parts.date, parts.region, "s3");
   const expected = signHex(signingKey, toSign);

@@ -35,6 +35,7 @@ const headerFail: Fail = (detail) =>
 const queryFail: Fail = (detail) => new S3Error("AuthorizationQueryParametersError", detail);
 const credentialFail: Fail = (detail) =>
   queryFail(`Error parsing the X-Amz-Credential parameter; ${detail}`);
+const signedHeadersFail: Fail = (detail) => queryFail(`X-Amz-SignedHeaders is invalid; ${detail}`);
 
 function parseCredential(value: string, fail: Fail) {
   const parts = value.split("/");
@@ -62,6 +63,7 @@ function parseSignedHeaders(value: string, fail: Fail): string[] {
   return [...new Set(names)].sort();
 }
 
+/** Reads `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
 export function parseHeaderAuth(authorization: string, input: SigV4Input): SignedParts {
   if (!authorization.startsWith(ALGORITHM)) {
     if (/^AWS4?[- ]/.test(authorization)) {
@@ -129,6 +131,7 @@ export function parseHeaderAuth(authorization: string, input: SigV4Input): Signe
   };
 }
 
+/** Reads the X-Amz-* parameters of a presigned URL and checks its validity window. */
 export function parseQueryAuth(query: URLSearchParams, input: SigV4Input): SignedParts {
   const param = (name: string): string => {
     const all = query.getAll(name);
@@ -164,7 +167,7 @@ export function parseQueryAuth(query: URLSearchParams, input: SigV4Input): Signe
       "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires must be less than 604800 seconds",
     );
   }
-  const signedHeaders = parseSignedHeaders(signed, queryFail);
+  const signedHeaders = parseSignedHeaders(signed, signedHeadersFail);
   if (date !== amzDate.slice(0, 8)) {
     throw credentialFail("Invalid credential date. Date is not the same as X-Amz-Date.");
   }

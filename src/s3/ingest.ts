@@ -57,6 +57,7 @@ async function receiveBody(
   ctx: S3Context,
   maxBytes: number,
   defaultAlgorithm: ChecksumAlgorithm | null,
+  requireDefault: boolean,
   sink: (chunk: Uint8Array) => Promise<void> | void,
 ): Promise<ReceivedBody> {
   const h = ctx.headers;
@@ -71,7 +72,7 @@ async function receiveBody(
   if (contentMd5 !== null && fromBase64Strict(contentMd5.trim())?.length !== 16) {
     throw new S3Error("InvalidDigest");
   }
-  const wanted = checksumRequest(ctx, defaultAlgorithm);
+  const wanted = checksumRequest(ctx, defaultAlgorithm, requireDefault);
   const contentLength = h.has("content-length") ? Number(h.get("content-length")) : null;
   const payload = openPayload(ctx.req.body, ctx.auth.payload, {
     contentLength,
@@ -120,7 +121,13 @@ async function receiveBody(
  */
 export async function ingestBody(
   ctx: S3Context,
-  opts: { maxBytes?: number; defaultAlgorithm?: ChecksumAlgorithm | null } = {},
+  opts: {
+    maxBytes?: number;
+    /** Computed when the request sends no checksum. */
+    defaultAlgorithm?: ChecksumAlgorithm | null;
+    /** A checksum the request sends must be of the default algorithm (multipart parts). */
+    requireDefault?: boolean;
+  } = {},
 ): Promise<IngestedBody> {
   let blob: BlobWriter | null = null;
   try {
@@ -128,6 +135,7 @@ export async function ingestBody(
       ctx,
       opts.maxBytes ?? MAX_PUT_BYTES,
       opts.defaultAlgorithm ?? null,
+      opts.requireDefault ?? false,
       async (chunk) => {
         blob ??= await ctx.app.store.blobs.create();
         await blob.write(chunk);
@@ -150,7 +158,13 @@ export async function readSmallBody(ctx: S3Context, maxBytes: number): Promise<s
   const parts: Uint8Array[] = [];
   let received: ReceivedBody;
   try {
-    received = await receiveBody(ctx, maxBytes, null, (chunk) => void parts.push(chunk.slice()));
+    received = await receiveBody(
+      ctx,
+      maxBytes,
+      null,
+      false,
+      (chunk) => void parts.push(chunk.slice()),
+    );
   } catch (err) {
     if (err instanceof S3Error && err.code === "EntityTooLarge") {
       throw new S3Error("MaxMessageLengthExceeded");
@@ -192,6 +206,7 @@ function declaredLength(h: Headers, hasBody: boolean): number | null {
 function checksumRequest(
   ctx: S3Context,
   defaultAlgorithm: ChecksumAlgorithm | null,
+  requireDefault: boolean,
 ): ChecksumRequest | null {
   const h = ctx.headers;
   const found: ChecksumRequest[] = [];
@@ -230,6 +245,14 @@ function checksumRequest(
     );
   }
   const request = found[0];
+  const required = defaultAlgorithm !== null && requireDefault;
+  const sent = request?.algorithm ?? sdkAlg;
+  if (required && sent && sent !== defaultAlgorithm) {
+    throw new S3Error(
+      "InvalidRequest",
+      `Checksum Type mismatch occurred, expected checksum Type: ${defaultAlgorithm.toLowerCase()}, actual checksum Type: ${sent.toLowerCase()}`,
+    );
+  }
   if (request) {
     if (sdkAlg && sdkAlg !== request.algorithm) {
       throw new S3Error(

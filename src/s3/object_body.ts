@@ -1,5 +1,5 @@
 import type { BlobStore } from "../storage/blobs.ts";
-import type { ManifestPart, ObjectRecord } from "../storage/records.ts";
+import type { ObjectRecord, PartRecord } from "../storage/records.ts";
 import type { Store } from "../storage/store.ts";
 import type { ByteRange } from "./range.ts";
 
@@ -17,7 +17,7 @@ export async function objectBody(
     if (!record.layout.blobId) throw new Deno.errors.NotFound("empty object has no blob");
     return await blobBody(store.blobs, record.layout.blobId, range, record.size);
   }
-  const parts = await store.objects.manifest(record.layout.manifestId);
+  const parts = await store.objects.manifest(record.layout);
   if (parts.length !== record.layout.partCount) throw new Deno.errors.NotFound("manifest gone");
   return partsBody(store.blobs, parts, range);
 }
@@ -47,7 +47,7 @@ export async function blobBody(
  */
 export function partsBody(
   blobs: BlobStore,
-  parts: ManifestPart[],
+  parts: PartRecord[],
   range: ByteRange,
 ): ReadableStream<Uint8Array> {
   async function* generate(): AsyncGenerator<Uint8Array> {

@@ -15,6 +15,14 @@ import { deleteObject, deleteObjects } from "./ops/object_delete.ts";
 import { getObject } from "./ops/object_get.ts";
 import { putObject } from "./ops/object_put.ts";
 import { listBuckets } from "./ops/service.ts";
+import {
+  abortMultipartUpload,
+  createMultipartUpload,
+  uploadPart,
+  uploadPartCopy,
+} from "./ops/multipart.ts";
+import { completeMultipartUpload } from "./ops/multipart_complete.ts";
+import { listMultipartUploads, listParts } from "./ops/multipart_list.ts";
 
 const notYet: OperationHandler = () => {
   throw new S3Error("NotImplemented", "This operation is not implemented yet.");
@@ -38,12 +46,12 @@ export const OPERATIONS: Record<OperationName, OperationHandler> = {
   GetObject: getObject,
   HeadObject: getObject,
   DeleteObject: deleteObject,
-  ListMultipartUploads: notYet,
+  ListMultipartUploads: listMultipartUploads,
   PostObject: notYet,
-  CreateMultipartUpload: notYet,
-  UploadPart: notYet,
-  UploadPartCopy: notYet,
-  CompleteMultipartUpload: notYet,
-  AbortMultipartUpload: notYet,
-  ListParts: notYet,
+  CreateMultipartUpload: createMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListParts: listParts,
 };

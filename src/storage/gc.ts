@@ -1,10 +1,11 @@
 import { K } from "./kv_keys.ts";
-import type { GarbageRecord } from "./objects.ts";
+import type { GarbageRecord } from "./parts.ts";
 import type { Store } from "./store.ts";
 
 export interface SweepReport {
   orphanBlobsRemoved: number;
   garbageCollected: number;
+  uploadsExpired: number;
 }
 
 /**
@@ -13,14 +14,28 @@ export interface SweepReport {
  * - blob files that no KV reference points at (a crash between writing a blob and
  *   committing its metadata, or between a commit and removing the replaced file) are
  *   deleted once older than `graceMs`, so uploads still in flight are left alone;
- * - multipart manifests released by a commit whose cleanup did not finish are collected.
+ * - parts released by an abort, an overwrite or a completion whose cleanup did not finish
+ *   are deleted;
+ * - multipart uploads started more than `uploadExpiryMs` ago are aborted.
  */
-export async function sweep(store: Store, graceMs: number): Promise<SweepReport> {
-  const report: SweepReport = { orphanBlobsRemoved: 0, garbageCollected: 0 };
+export async function sweep(
+  store: Store,
+  opts: { graceMs: number; uploadExpiryMs: number },
+): Promise<SweepReport> {
+  const report: SweepReport = { orphanBlobsRemoved: 0, garbageCollected: 0, uploadsExpired: 0 };
+  const expired = [];
+  for await (const u of store.uploads.startedBefore(Date.now() - opts.uploadExpiryMs)) {
+    expired.push(u);
+  }
+  for (const { bucket, upload } of expired) {
+    await store.uploads.abort(bucket, upload.key, upload.uploadId).catch(() => {});
+    report.uploadsExpired++;
+  }
   for await (const e of store.kv.list<GarbageRecord>({ prefix: K.garbageAll() })) {
-    await store.objects.collectGarbage(e.value.manifestId);
+    await store.parts.collect(e.value.uploadId);
     report.garbageCollected++;
   }
+  const graceMs = opts.graceMs;
   const cutoff = Date.now() - graceMs;
   let batch: string[] = [];
   const flush = async () => {

@@ -20,15 +20,18 @@ export const K = {
   /** A blob id is live while this reference exists; the sweeper deletes files without one. */
   blobRef: (blobId: string) => ["blob", blobId],
 
+  /** In-progress multipart uploads, listed by key then upload id as S3 lists them. */
   upload: (bucket: string, key: string, uploadId: string) => ["upload", bucket, key, uploadId],
   uploads: (bucket: string) => ["upload", bucket],
+  uploadsAll: () => ["upload"],
+  /** Bumped by every part commit, so Complete can tell that the parts it read are current. */
+  uploadRevision: (uploadId: string) => ["upload_rev", uploadId],
+  /** Part records; once the upload completes they are the object's manifest. */
   part: (uploadId: string, partNumber: number) => ["part", uploadId, partNumber],
   parts: (uploadId: string) => ["part", uploadId],
-  manifestChunk: (manifestId: string, index: number) => ["manifest", manifestId, index],
-  manifest: (manifestId: string) => ["manifest", manifestId],
 
-  /** Work left for the sweeper after a commit (blobs of a deleted multipart object). */
-  garbage: (id: string) => ["gc", id],
+  /** Parts left to delete after an abort, an overwrite, or a completion that dropped parts. */
+  garbage: (uploadId: string) => ["gc", uploadId],
   garbageAll: () => ["gc"],
 } as const satisfies Record<string, (...args: never[]) => Deno.KvKey>;
 

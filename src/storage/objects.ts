@@ -2,13 +2,8 @@ import type { BlobStore } from "./blobs.ts";
 import type { BucketEntry, BucketStore } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
 import { K, u64Delta } from "./kv_keys.ts";
-import type { BlobLayout, ManifestPart, ObjectRecord } from "./records.ts";
-
-/** Pending cleanup of a replaced or deleted multipart object's parts. */
-export interface GarbageRecord {
-  manifestId: string;
-  partCount: number;
-}
+import type { GarbageRecord, PartStore } from "./parts.ts";
+import type { BlobLayout, ObjectRecord, PartRecord } from "./records.ts";
 
 /** How many keys one DeleteObjects atomic handles: each needs a check, KV allows 100. */
 const DELETE_BATCH = 90;
@@ -22,17 +17,20 @@ export class ObjectStore {
   readonly #kv: Deno.Kv;
   readonly #blobs: BlobStore;
   readonly #buckets: BucketStore;
+  readonly #parts: PartStore;
   readonly #onError: (msg: string, err: unknown) => void;
 
   constructor(
     kv: Deno.Kv,
     blobs: BlobStore,
     buckets: BucketStore,
+    parts: PartStore,
     onError: (msg: string, err: unknown) => void,
   ) {
     this.#kv = kv;
     this.#blobs = blobs;
     this.#buckets = buckets;
+    this.#parts = parts;
     this.#onError = onError;
   }
 
@@ -45,8 +43,28 @@ export class ObjectStore {
    * never a mix; the replaced bytes are removed after the commit.
    */
   async put(bucket: BucketEntry, key: string, record: ObjectRecord): Promise<ObjectRecord | null> {
+    try {
+      return await this.commit(bucket, key, () => Promise.resolve({ record }));
+    } catch (err) {
+      // Never committed: a single blob written for this put belongs to nobody.
+      if (record.layout.kind === "single") await this.dispose(record.layout);
+      throw err;
+    }
+  }
+
+  /**
+   * The commit behind every object write. `attempt` runs once per try and returns the record
+   * plus any checks and mutations that must be part of the same atomic (CompleteMultipartUpload
+   * re-reads its parts and removes the upload in it). Bucket counters move in the same commit.
+   */
+  async commit(
+    bucket: BucketEntry,
+    key: string,
+    attempt: () => Promise<{ record: ObjectRecord; apply?: (op: Deno.AtomicOperation) => void }>,
+  ): Promise<ObjectRecord | null> {
     const name = bucket.record.name;
     const previous = await withRetry<ObjectRecord | null>("put object", async () => {
+      const { record, apply } = await attempt();
       const old = await this.#kv.get<ObjectRecord>(K.object(name, key));
       const rec = old.value ? { ...record, createdAt: old.value.createdAt } : record;
       const op = this.#kv.atomic()
@@ -57,15 +75,12 @@ export class ObjectStore {
       if (old.value) releaseLayout(op, old.value.layout);
       else op.sum(K.bucketObjectCount(name), 1n);
       op.sum(K.bucketBytes(name), u64Delta(rec.size - (old.value?.size ?? 0)));
+      apply?.(op);
       if ((await op.commit()).ok) return old.value;
       await this.#assertBucketCurrent(bucket);
       return RETRY;
-    }).catch(async (err) => {
-      // Never committed: a single blob written for this put belongs to nobody.
-      if (record.layout.kind === "single") await this.#dispose(record.layout);
-      throw err;
     });
-    if (previous) await this.#dispose(previous.layout);
+    if (previous) await this.dispose(previous.layout);
     return previous;
   }
 
@@ -102,48 +117,22 @@ export class ObjectStore {
       });
       for (const e of deleted) {
         out.set(e.key[2] as string, e.value);
-        if (e.value) await this.#dispose(e.value.layout);
+        if (e.value) await this.dispose(e.value.layout);
       }
     }
     return out;
   }
 
   /** The parts of a completed multipart object, in order. */
-  async manifest(manifestId: string): Promise<ManifestPart[]> {
-    const parts: ManifestPart[] = [];
-    for await (const e of this.#kv.list<ManifestPart[]>({ prefix: K.manifest(manifestId) })) {
-      parts.push(...e.value);
-    }
-    return parts;
+  manifest(layout: Extract<BlobLayout, { kind: "parts" }>): Promise<PartRecord[]> {
+    return this.#parts.manifest(layout.uploadId, layout.runs);
   }
 
-  /**
-   * Removes the blobs of a released multipart manifest and the manifest itself, then the
-   * garbage record. Idempotent: the sweeper re-runs it after a crash.
-   */
-  async collectGarbage(id: string): Promise<void> {
-    const parts = await this.manifest(id);
-    for (let i = 0; i < parts.length; i += 500) {
-      const slice = parts.slice(i, i + 500);
-      const op = this.#kv.atomic();
-      for (const p of slice) if (p.blobId) op.delete(K.blobRef(p.blobId));
-      await op.commit();
-      for (const p of slice) if (p.blobId) await this.#blobs.remove(p.blobId);
-    }
-    const chunkKeys: Deno.KvKey[] = [];
-    for await (const e of this.#kv.list({ prefix: K.manifest(id) })) chunkKeys.push(e.key);
-    for (let i = 0; i < chunkKeys.length; i += 500) {
-      const op = this.#kv.atomic();
-      for (const k of chunkKeys.slice(i, i + 500)) op.delete(k);
-      await op.commit();
-    }
-    await this.#kv.delete(K.garbage(id));
-  }
-
-  async #dispose(layout: BlobLayout): Promise<void> {
+  /** Removes what a commit released: the replaced blob, or a replaced object's parts. */
+  async dispose(layout: BlobLayout): Promise<void> {
     try {
       if (layout.kind === "single" && layout.blobId) await this.#blobs.remove(layout.blobId);
-      if (layout.kind === "parts") await this.collectGarbage(layout.manifestId);
+      if (layout.kind === "parts") await this.#parts.collect(layout.uploadId);
     } catch (err) {
       // The metadata is already consistent; the sweeper finishes this later.
       this.#onError("cleanup of replaced object failed", err);
@@ -181,7 +170,7 @@ export function claimLayout(
 export function releaseLayout(op: Deno.AtomicOperation, layout: BlobLayout): void {
   if (layout.kind === "single" && layout.blobId) op.delete(K.blobRef(layout.blobId));
   if (layout.kind === "parts") {
-    const garbage: GarbageRecord = { manifestId: layout.manifestId, partCount: layout.partCount };
-    op.set(K.garbage(layout.manifestId), garbage);
+    const garbage: GarbageRecord = { uploadId: layout.uploadId, keep: null };
+    op.set(K.garbage(layout.uploadId), garbage);
   }
 }

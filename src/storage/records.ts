@@ -40,10 +40,17 @@ export interface StoredChecksum {
   type: "FULL_OBJECT" | "COMPOSITE";
 }
 
-/** Where an object's bytes are: one blob, or the parts of a completed multipart upload. */
+/**
+ * Where an object's bytes are: one blob, or the parts of a completed multipart upload.
+ * A completed upload's part records are its manifest; `runs` lists, as inclusive
+ * [first, last] part-number ranges, which of them the completion kept.
+ */
 export type BlobLayout =
   | { kind: "single"; blobId: string | null } // null: an empty object has no file
-  | { kind: "parts"; manifestId: string; partCount: number };
+  | { kind: "parts"; uploadId: string; partCount: number; runs: PartRuns };
+
+/** Part numbers as sorted, inclusive [first, last] runs: 1..10000 is [[1, 10000]]. */
+export type PartRuns = [number, number][];
 
 export interface ObjectRecord {
   size: number;
@@ -56,15 +63,6 @@ export interface ObjectRecord {
   userMeta: Record<string, string>;
   checksum: StoredChecksum | null;
   layout: BlobLayout;
-}
-
-/** One part of a completed multipart object, in order. */
-export interface ManifestPart {
-  partNumber: number;
-  blobId: string | null;
-  size: number;
-  etag: string;
-  checksum: string | null;
 }
 
 export interface UploadRecord {
@@ -84,5 +82,7 @@ export interface PartRecord {
   size: number;
   etag: string;
   lastModified: number;
+  /** Base64 digest of the part, in `checksumAlgorithm`. */
   checksum: string | null;
+  checksumAlgorithm: ChecksumAlgorithm | null;
 }

@@ -5,6 +5,8 @@ import { CredentialStore } from "./credentials.ts";
 import { K } from "./kv_keys.ts";
 import { ObjectStore } from "./objects.ts";
 import { listObjects, type ListPage, type ListQuery } from "./listing.ts";
+import { PartStore } from "./parts.ts";
+import { UploadStore } from "./uploads.ts";
 
 /**
  * The storage engine: Deno KV for metadata, sharded files for bytes. Everything above this
@@ -16,13 +18,17 @@ export class Store {
   readonly credentials: CredentialStore;
   readonly buckets: BucketStore;
   readonly objects: ObjectStore;
+  readonly parts: PartStore;
+  readonly uploads: UploadStore;
 
   constructor(kv: Deno.Kv, blobs: BlobStore, onError: (msg: string, err: unknown) => void) {
     this.kv = kv;
     this.blobs = blobs;
     this.credentials = new CredentialStore(kv);
     this.buckets = new BucketStore(kv);
-    this.objects = new ObjectStore(kv, blobs, this.buckets, onError);
+    this.parts = new PartStore(kv, blobs);
+    this.objects = new ObjectStore(kv, blobs, this.buckets, this.parts, onError);
+    this.uploads = new UploadStore(kv, blobs, this.parts, this.objects);
   }
 
   listObjects(bucket: string, q: ListQuery): Promise<ListPage> {

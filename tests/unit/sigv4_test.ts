@@ -79,7 +79,11 @@ Deno.test("the S3 PUT Object example encodes '$' in the key and matches AWS's si
 });
 
 Deno.test("a query word without '=' (GET ?lifecycle) signs as 'lifecycle=' like AWS's example", () => {
-  const headers = { host: HOST, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": "20130524T000000Z" };
+  const headers = {
+    host: HOST,
+    "x-amz-content-sha256": EMPTY_SHA256,
+    "x-amz-date": "20130524T000000Z",
+  };
   const r = sign("GET", "/", "lifecycle", headers, EMPTY_SHA256);
   assert.equal(r.canonical.split("\n")[2], "lifecycle=");
   assert.ok(r.toSign.endsWith("9766c798316ff2757b517bc739a67f6213b4ab36dd5da2f94eaebf79c77395ca"));
@@ -87,7 +91,11 @@ Deno.test("a query word without '=' (GET ?lifecycle) signs as 'lifecycle=' like 
 });
 
 Deno.test("the list objects example sorts query parameters and matches AWS's signature", () => {
-  const headers = { host: HOST, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": "20130524T000000Z" };
+  const headers = {
+    host: HOST,
+    "x-amz-content-sha256": EMPTY_SHA256,
+    "x-amz-date": "20130524T000000Z",
+  };
   const r = sign("GET", "/", "prefix=J&max-keys=2", headers, EMPTY_SHA256);
   assert.equal(r.canonical.split("\n")[2], "max-keys=2&prefix=J");
   assert.ok(r.toSign.endsWith("df57d21db20da04d7fa30298dd4488ba3a2b47ca3a489c74750e0f1e7df1b9b7"));
@@ -95,7 +103,12 @@ Deno.test("the list objects example sorts query parameters and matches AWS's sig
 });
 
 Deno.test("the signing key matches the AWS General Reference derivation example", () => {
-  const key = signingKeyFor("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam");
+  const key = signingKeyFor(
+    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    "20150830",
+    "us-east-1",
+    "iam",
+  );
   assert.equal(
     Array.from(key, (b) => b.toString(16).padStart(2, "0")).join(""),
     "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9",
@@ -115,18 +128,64 @@ Deno.test("the signing key cache gives a different key when the secret changes",
 });
 
 // aws-sig-v4 test suite: GET requests with an empty body, signed headers host;x-amz-date.
-const SUITE: [name: string, path: string, query: string, extra: Record<string, string>, sig: string][] = [
-  ["get-unreserved", "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "", {}, "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"],
+const SUITE: [
+  name: string,
+  path: string,
+  query: string,
+  extra: Record<string, string>,
+  sig: string,
+][] = [
+  [
+    "get-unreserved",
+    "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "",
+    {},
+    "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f",
+  ],
   ["get-utf8", "/ሴ", "", {}, "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"],
-  ["get-vanilla-query-unreserved", "/", "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", {}, "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"],
-  ["get-vanilla-utf8-query", "/", "ሴ=bar", {}, "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"],
-  ["get-vanilla-query-order-key-case", "/", "Param2=value2&Param1=value1", {}, "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"],
-  ["get-vanilla-query-order-encoded", "/", "Param-3=Value3&Param=Value2&%E1%88%B4=Value1", {}, "371d3713e185cc334048618a97f809c9ffe339c62934c032af5a0e595648fcac"],
-  ["get-header-value-trim", "/", "", { "My-Header1": " value1", "My-Header2": ' "a   b   c"' }, "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"],
+  [
+    "get-vanilla-query-unreserved",
+    "/",
+    "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    {},
+    "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197",
+  ],
+  [
+    "get-vanilla-utf8-query",
+    "/",
+    "ሴ=bar",
+    {},
+    "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04",
+  ],
+  [
+    "get-vanilla-query-order-key-case",
+    "/",
+    "Param2=value2&Param1=value1",
+    {},
+    "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+  ],
+  [
+    "get-vanilla-query-order-encoded",
+    "/",
+    "Param-3=Value3&Param=Value2&%E1%88%B4=Value1",
+    {},
+    "371d3713e185cc334048618a97f809c9ffe339c62934c032af5a0e595648fcac",
+  ],
+  [
+    "get-header-value-trim",
+    "/",
+    "",
+    { "My-Header1": " value1", "My-Header2": ' "a   b   c"' },
+    "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736",
+  ],
 ];
 for (const [name, path, query, extra, expected] of SUITE) {
   Deno.test(`the aws-sig-v4 test suite vector ${name} signs as published`, () => {
-    const headers = new Headers({ host: "example.amazonaws.com", "x-amz-date": "20150830T123600Z", ...extra });
+    const headers = new Headers({
+      host: "example.amazonaws.com",
+      "x-amz-date": "20150830T123600Z",
+      ...extra,
+    });
     const canonical = canonicalRequest({
       method: "GET",
       rawPath: path,
@@ -135,8 +194,17 @@ for (const [name, path, query, extra, expected] of SUITE) {
       signedHeaders: [...headers.keys()].sort(),
       payloadHash: EMPTY_SHA256,
     });
-    const key = signingKeyFor("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "service");
-    const toSign = stringToSign("20150830T123600Z", "20150830/us-east-1/service/aws4_request", canonical);
+    const key = signingKeyFor(
+      "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+      "20150830",
+      "us-east-1",
+      "service",
+    );
+    const toSign = stringToSign(
+      "20150830T123600Z",
+      "20150830/us-east-1/service/aws4_request",
+      canonical,
+    );
     assert.equal(signHex(key, toSign), expected);
   });
 }

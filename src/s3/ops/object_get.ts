@@ -68,7 +68,7 @@ async function selectPart(
   }
   if (partNumber > record.layout.partCount) throw new S3Error("InvalidPartNumber");
   // Part N is the N-th part of the completed object, whatever number it was uploaded as.
-  const parts = await ctx.app.store.objects.manifest(record.layout.manifestId);
+  const parts = await ctx.app.store.objects.manifest(record.layout);
   const part = parts[partNumber - 1];
   if (!part) throw new S3Error("InvalidPartNumber");
   const start = parts.slice(0, partNumber - 1).reduce((sum, p) => sum + p.size, 0);
