@@ -40,7 +40,6 @@ export async function startServer(
   const firstStart = await bootstrap(store, env);
 
   const s3Handler = createS3Handler({ store, config, log });
-  const admin = createAdminApp({ store, config, log });
   const onError = (err: unknown) => {
     log.error("unhandled server error", { error: String(err) });
     return new Response("internal error", { status: 500 });
@@ -51,6 +50,9 @@ export async function startServer(
     onListen: () => {},
     onError,
   }, s3Handler);
+  const s3Url = urlOf(s3.addr);
+  // The admin app signs presigned URLs for the S3 listener, so it needs the bound address.
+  const admin = createAdminApp({ store, config, log, s3Url });
   const adminServer = Deno.serve({
     hostname: config.adminAddr.hostname,
     port: config.adminAddr.port,
@@ -58,7 +60,6 @@ export async function startServer(
     onError,
   }, admin.fetch);
 
-  const s3Url = urlOf(s3.addr);
   const adminUrl = urlOf(adminServer.addr);
   printStartup(s3Url, adminUrl, firstStart, config);
 

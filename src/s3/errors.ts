@@ -22,6 +22,11 @@ export const S3_ERRORS = {
     400,
     "You did not provide the number of bytes specified by the Content-Length HTTP header.",
   ],
+  /** Not an Amazon code (S3 never fills up); MinIO answers a full disk with 507 too. */
+  InsufficientStorage: [
+    507,
+    "There is not enough free space in the data directory to store this object.",
+  ],
   InternalError: [500, "We encountered an internal error. Please try again."],
   InvalidAccessKeyId: [
     403,
@@ -41,6 +46,10 @@ export const S3_ERRORS = {
     "The list of parts was not in ascending order. Parts must be ordered by part number.",
   ],
   InvalidPartNumber: [416, "The requested partnumber is not satisfiable"],
+  InvalidPolicyDocument: [
+    400,
+    "The content of the form does not meet the conditions specified in the policy document.",
+  ],
   InvalidRange: [416, "The requested range is not satisfiable"],
   InvalidRequest: [400, "Invalid Request"],
   InvalidURI: [400, "Couldn't parse the specified URI."],
@@ -50,7 +59,16 @@ export const S3_ERRORS = {
     400,
     "The XML you provided was not well-formed or did not validate against our published schema.",
   ],
+  MalformedPOSTRequest: [
+    400,
+    "The body of your POST request is not well-formed multipart/form-data.",
+  ],
   MaxMessageLengthExceeded: [400, "Your request was too big."],
+  // Code and message (typos included) as S3 sends them, not as its error table lists them.
+  MaxPostPreDataLengthExceeded: [
+    400,
+    "Your POST request fields preceeding the upload file was too large.",
+  ],
   MetadataTooLarge: [
     400,
     "Your metadata headers exceed the maximum allowed metadata size.",

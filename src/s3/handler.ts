@@ -1,9 +1,11 @@
 import { type Credential, verifySigV4 } from "../auth/sigv4.ts";
 import { StorageError } from "../storage/errors.ts";
+import { PRESIGN_ID_PARAM } from "../storage/presigns.ts";
 import { isValidBucketName, parseAddress } from "./address.ts";
 import type { S3App, S3Context } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { OPERATIONS } from "./operations.ts";
+import { postObject } from "./ops/post_object.ts";
 import { resolveOperation, type S3Operation } from "./router.ts";
 import { renderError } from "./xml.ts";
 
@@ -28,32 +30,50 @@ export function createS3Handler(app: S3App): (req: Request) => Promise<Response>
       const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
       const query = new URLSearchParams(addr.rawQuery);
       op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);
-      const auth = await verifySigV4({
-        method: req.method,
-        rawPath: addr.rawPath,
-        rawQuery: addr.rawQuery,
-        headers: req.headers,
-        now: new Date(),
-      }, lookup);
-      if (op.bucket !== null && !isValidBucketName(op.bucket)) {
-        throw new S3Error("InvalidBucketName", undefined, { BucketName: op.bucket });
+      if (op.name === "PostObject") {
+        // A browser upload is signed by a policy inside its form, not by the request: the
+        // operation reads the fields and authenticates itself.
+        response = await postObject({ app, req, op, query, requestId }, (c) => (ctx = c));
+      } else {
+        const auth = await verifySigV4({
+          method: req.method,
+          rawPath: addr.rawPath,
+          rawQuery: addr.rawQuery,
+          headers: req.headers,
+          now: new Date(),
+        }, lookup);
+        // A presigned URL made by the management API names its record: revoked, expired or
+        // reused for another object or method, it is refused here. SDK-made URLs carry no id.
+        const presignId = auth.presigned ? query.get(PRESIGN_ID_PARAM) : null;
+        if (presignId !== null) {
+          const refusal = await app.store.presigns.refusal(presignId, {
+            bucket: op.bucket,
+            key: op.key,
+            method: req.method,
+            accessKey: auth.accessKey,
+          });
+          if (refusal !== null) throw new S3Error("AccessDenied", refusal);
+        }
+        if (op.bucket !== null && !isValidBucketName(op.bucket)) {
+          throw new S3Error("InvalidBucketName", undefined, { BucketName: op.bucket });
+        }
+        const credential = await app.store.credentials.get(auth.accessKey);
+        if (!credential?.isActive) throw new S3Error("InvalidAccessKeyId");
+        ctx = {
+          app,
+          req,
+          op,
+          bucket: op.bucket ?? "",
+          key: op.key ?? "",
+          query,
+          headers: req.headers,
+          requestId,
+          credential,
+          auth,
+          bytesIn: 0,
+        };
+        response = await OPERATIONS[op.name](ctx);
       }
-      const credential = await app.store.credentials.get(auth.accessKey);
-      if (!credential?.isActive) throw new S3Error("InvalidAccessKeyId");
-      ctx = {
-        app,
-        req,
-        op,
-        bucket: op.bucket ?? "",
-        key: op.key ?? "",
-        query,
-        headers: req.headers,
-        requestId,
-        credential,
-        auth,
-        bytesIn: 0,
-      };
-      response = await OPERATIONS[op.name](ctx);
     } catch (err) {
       response = errorResponse(app, req, op, requestId, err);
     }
@@ -123,6 +143,8 @@ function toS3Error(err: unknown): S3Error {
         break;
     }
   }
+  const code = (err as { code?: string } | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return new S3Error("InsufficientStorage");
   return new S3Error("InternalError");
 }
 

@@ -1,5 +1,4 @@
 import type { OperationHandler } from "./context.ts";
-import { S3Error } from "./errors.ts";
 import type { OperationName } from "./router.ts";
 import {
   createBucket,
@@ -24,12 +23,12 @@ import {
 import { completeMultipartUpload } from "./ops/multipart_complete.ts";
 import { listMultipartUploads, listParts } from "./ops/multipart_list.ts";
 
-const notYet: OperationHandler = () => {
-  throw new S3Error("NotImplemented", "This operation is not implemented yet.");
-};
-
-/** The dispatch table: which function answers each operation. */
-export const OPERATIONS: Record<OperationName, OperationHandler> = {
+/**
+ * The dispatch table: which function answers each operation. PostObject is not here: its
+ * request carries no SigV4 signature, so the handler gives it to postObject()
+ * (ops/post_object.ts), which authenticates from the form's signed policy.
+ */
+export const OPERATIONS: Record<Exclude<OperationName, "PostObject">, OperationHandler> = {
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
   HeadBucket: headBucket,
@@ -47,7 +46,6 @@ export const OPERATIONS: Record<OperationName, OperationHandler> = {
   HeadObject: getObject,
   DeleteObject: deleteObject,
   ListMultipartUploads: listMultipartUploads,
-  PostObject: notYet,
   CreateMultipartUpload: createMultipartUpload,
   UploadPart: uploadPart,
   UploadPartCopy: uploadPartCopy,

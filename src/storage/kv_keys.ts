@@ -13,6 +13,7 @@ export const K = {
   buckets: () => ["bucket"],
   bucketObjectCount: (name: string) => ["bstat", name, "objects"],
   bucketBytes: (name: string) => ["bstat", name, "bytes"],
+  bucketStatsAll: () => ["bstat"],
 
   object: (bucket: string, key: string) => ["obj", bucket, key],
   objects: (bucket: string) => ["obj", bucket],
@@ -33,6 +34,10 @@ export const K = {
   /** Parts left to delete after an abort, an overwrite, or a completion that dropped parts. */
   garbage: (uploadId: string) => ["gc", uploadId],
   garbageAll: () => ["gc"],
+
+  /** Presigned URLs made by the management API, by time-ordered id (see presigns.ts). */
+  presign: (id: string) => ["presign", id],
+  presigns: () => ["presign"],
 } as const satisfies Record<string, (...args: never[]) => Deno.KvKey>;
 
 /** Deno KV sums are unsigned 64-bit and wrap, so a decrement is an addition of 2^64 - n. */

@@ -31,7 +31,9 @@ const SKIPS_BEFORE_SEEK = 8;
 export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Promise<ListPage> {
   const page: ListPage = { objects: [], commonPrefixes: [], isTruncated: false, last: null };
   if (q.maxKeys <= 0) return page;
-  let from = q.startAfter !== null && q.startAfter > q.prefix ? q.startAfter : q.prefix;
+  let from = q.startAfter !== null && compareUtf8(q.startAfter, q.prefix) > 0
+    ? q.startAfter
+    : q.prefix;
   const end = q.prefix ? successor(q.prefix) : null;
   let count = 0;
 
@@ -46,7 +48,7 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
     let skipped = 0;
     for await (const entry of iter) {
       const key = entry.key[2] as string;
-      if (q.startAfter !== null && key <= q.startAfter) continue;
+      if (q.startAfter !== null && compareUtf8(key, q.startAfter) <= 0) continue;
       if (!key.startsWith(q.prefix)) break scan;
       const cut = q.delimiter ? key.indexOf(q.delimiter, q.prefix.length) : -1;
       if (cut < 0) {
@@ -60,7 +62,9 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
         continue;
       }
       const common = key.slice(0, cut + q.delimiter!.length);
-      if (common === rolledUp || (q.startAfter !== null && common <= q.startAfter)) {
+      if (
+        common === rolledUp || (q.startAfter !== null && compareUtf8(common, q.startAfter) <= 0)
+      ) {
         if (++skipped < SKIPS_BEFORE_SEEK) continue;
         const next = successor(common);
         if (next === null) break scan;
@@ -80,6 +84,25 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
     break;
   }
   return page;
+}
+
+/**
+ * Compares two strings in UTF-8 byte order (= code point order), the order of KV and of S3
+ * listings. JavaScript's `<` compares UTF-16 code units and puts characters outside the BMP
+ * (surrogates, 0xD800-0xDFFF) before U+E000-U+FFFF, which would skip such keys after a marker.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Move surrogates above U+E000-U+FFFF: code unit order becomes code point order.
+    if (x >= 0xd800) x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+    if (y >= 0xd800) y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 /**

@@ -5,7 +5,10 @@ import { CredentialStore } from "./credentials.ts";
 import { K } from "./kv_keys.ts";
 import { ObjectStore } from "./objects.ts";
 import { listObjects, type ListPage, type ListQuery } from "./listing.ts";
+import { listBucketPage, type StorageTotals, storageTotals } from "./overview.ts";
 import { PartStore } from "./parts.ts";
+import { PresignStore } from "./presigns.ts";
+import type { BucketRecord } from "./records.ts";
 import { UploadStore } from "./uploads.ts";
 
 /**
@@ -20,6 +23,7 @@ export class Store {
   readonly objects: ObjectStore;
   readonly parts: PartStore;
   readonly uploads: UploadStore;
+  readonly presigns: PresignStore;
 
   constructor(kv: Deno.Kv, blobs: BlobStore, onError: (msg: string, err: unknown) => void) {
     this.kv = kv;
@@ -29,10 +33,24 @@ export class Store {
     this.parts = new PartStore(kv, blobs);
     this.objects = new ObjectStore(kv, blobs, this.buckets, this.parts, onError);
     this.uploads = new UploadStore(kv, blobs, this.parts, this.objects);
+    this.presigns = new PresignStore(kv);
   }
 
   listObjects(bucket: string, q: ListQuery): Promise<ListPage> {
     return listObjects(this.kv, bucket, q);
+  }
+
+  /** One page of buckets in name order, strictly after `after`. */
+  bucketPage(
+    after: string | null,
+    limit: number,
+  ): Promise<{ buckets: BucketRecord[]; more: boolean }> {
+    return listBucketPage(this.kv, after, limit);
+  }
+
+  /** Bucket, object and byte totals from the per-bucket counters. */
+  totals(): Promise<StorageTotals> {
+    return storageTotals(this.kv);
   }
 
   /** SHA-256 (hex) of the management API key; the key itself is never stored. */

@@ -2,6 +2,7 @@ import type { BlobStore } from "./blobs.ts";
 import type { BucketEntry } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
 import { K } from "./kv_keys.ts";
+import { compareUtf8 } from "./listing.ts";
 import type { ObjectStore } from "./objects.ts";
 import { type GarbageRecord, inRuns, type PartStore } from "./parts.ts";
 import type { ObjectRecord, PartRecord, PartRuns, UploadRecord } from "./records.ts";
@@ -164,7 +165,9 @@ export class UploadStore {
    */
   async list(bucket: string, q: UploadListQuery): Promise<UploadListPage> {
     const page: UploadListPage = { uploads: [], commonPrefixes: [], isTruncated: false };
-    const from = q.keyMarker !== null && q.keyMarker > q.prefix ? q.keyMarker : q.prefix;
+    const from = q.keyMarker !== null && compareUtf8(q.keyMarker, q.prefix) > 0
+      ? q.keyMarker
+      : q.prefix;
     let count = 0;
     for await (
       const e of this.#kv.list<UploadRecord>({
@@ -174,11 +177,11 @@ export class UploadStore {
     ) {
       const u = e.value;
       if (!u.key.startsWith(q.prefix)) {
-        if (u.key > q.prefix) break;
+        if (compareUtf8(u.key, q.prefix) > 0) break;
         continue;
       }
       if (q.keyMarker !== null) {
-        if (u.key < q.keyMarker) continue;
+        if (compareUtf8(u.key, q.keyMarker) < 0) continue;
         if (
           u.key === q.keyMarker && (q.uploadIdMarker === null || u.uploadId <= q.uploadIdMarker)
         ) {
@@ -189,7 +192,7 @@ export class UploadStore {
       if (cut >= 0) {
         const common = u.key.slice(0, cut + q.delimiter!.length);
         if (page.commonPrefixes.at(-1) === common) continue;
-        if (q.keyMarker !== null && common <= q.keyMarker) continue;
+        if (q.keyMarker !== null && compareUtf8(common, q.keyMarker) <= 0) continue;
         if (count === q.maxUploads) {
           page.isTruncated = true;
           break;

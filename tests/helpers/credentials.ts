@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CredentialStore } from "../../src/storage/credentials.ts";
 import type { Credentials } from "./sign.ts";
-import { startTestServer, type StartOptions, type TestServer } from "./server.ts";
+import { type StartOptions, startTestServer, type TestServer } from "./server.ts";
 
 /**
  * Adds a credential to a STOPPED server's data directory, through the project's own

@@ -1,7 +1,7 @@
 /** Small wire-level helpers shared by the S3 end-to-end tests. */
 import assert from "node:assert/strict";
 import type { TestServer } from "./server.ts";
-import { rawRequest, type RawRequest, type RawResponse } from "./sign.ts";
+import { type RawRequest, rawRequest, type RawResponse } from "./sign.ts";
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -20,7 +20,7 @@ export function awsPath(key: string): string {
 
 /** Every text value of `<tag>` in an XML body, entity-decoded. */
 export function xmlValues(xml: string, tag: string): string[] {
-  const re = new RegExp(`<${tag}>([^<]*)</${tag}>`, "g");
+  const re = new RegExp(`<${tag}(?:\\s[^>]*)?>([^<]*)</${tag}>`, "g");
   return [...xml.matchAll(re)].map((m) => decodeXml(m[1]));
 }
 
@@ -117,7 +117,22 @@ export async function assertObject(
 ): Promise<void> {
   const r = await getObject(server, bucket, key);
   assert.equal(r.status, 200, `GET ${bucket}/${key}: ${r.text}`);
-  assert.deepEqual(r.bytes, typeof expected === "string" ? utf8(expected) : expected);
+  assertBytes(r.bytes, typeof expected === "string" ? utf8(expected) : expected, key);
+}
+
+/**
+ * Byte equality with a short message: node's deepEqual diff of a large Uint8Array takes
+ * many seconds to render.
+ */
+export function assertBytes(actual: Uint8Array, expected: Uint8Array, label = "body"): void {
+  let i = 0;
+  while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
+  if (i === actual.length && i === expected.length) return;
+  const show = (b: Uint8Array) => JSON.stringify(new TextDecoder().decode(b.subarray(i, i + 24)));
+  assert.fail(
+    `${label}: got ${actual.length} bytes, expected ${expected.length}; they differ from ` +
+      `byte ${i}: ${show(actual)} vs ${show(expected)}`,
+  );
 }
 
 /** Asserts that `key` does not exist (HEAD 404). */

@@ -1,4 +1,5 @@
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { RUNTIME_PERMISSIONS } from "../../scripts/permissions.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -23,12 +24,17 @@ export interface StartOptions {
   args?: string[];
   /** Print request logs (debugging); off by default so test output stays readable. */
   logLevel?: string;
+  /**
+   * Environment variables the server must not see at all (e.g. the VSTASH_*_KEY variables,
+   * to test a first start that generates keys). The TestServer's keys are then meaningless.
+   */
+  unsetEnv?: string[];
 }
 
 let counter = 0;
 
 /**
- * Starts `deno run main.ts serve` as a child process on free loopback ports with a fresh
+ * Starts `deno run main.ts serve` (with the release permissions) as a child process on free loopback ports with a fresh
  * data directory and known keys, and waits for its "listening" lines.
  */
 export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
@@ -41,7 +47,8 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-all",
+      // The production permission set, so tests catch anything that would need more.
+      ...RUNTIME_PERMISSIONS,
       MAIN,
       "serve",
       "--data-dir",
@@ -52,13 +59,16 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       "127.0.0.1:0",
       ...(opts.args ?? []),
     ],
-    env: {
+    env: withoutKeys({
+      ...(opts.unsetEnv ? Deno.env.toObject() : {}),
       VSTASH_ACCESS_KEY: accessKey,
       VSTASH_SECRET_KEY: secretKey,
       VSTASH_ADMIN_KEY: adminKey,
       VSTASH_LOG_LEVEL: opts.logLevel ?? "warn",
       ...opts.env,
-    },
+    }, opts.unsetEnv ?? []),
+    // Only a cleared environment can lose variables; it is rebuilt from ours above.
+    clearEnv: opts.unsetEnv !== undefined,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -89,6 +99,8 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       if (!exited) child.kill("SIGKILL");
       await child.status;
       await pumps;
+      // A directory made here would otherwise be left behind in the temp folder.
+      if (!opts.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
       throw new Error(`server did not start:\n${out}`);
     }
   }
@@ -143,4 +155,8 @@ export async function withServer(
   } finally {
     await server.stop();
   }
+}
+
+function withoutKeys(env: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !names.includes(k)));
 }

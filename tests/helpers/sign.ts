@@ -49,6 +49,8 @@ export interface RawRequest {
    * requests (`bucket.domain:port`). fetch() replaces Host, so these go over a raw socket.
    */
   host?: string;
+  /** Send over a raw socket even without `host` (paths with `.`/`..` segments always are). */
+  socket?: boolean;
 }
 
 export interface RawResponse {
@@ -63,6 +65,8 @@ export interface RawResponse {
 export interface SignedRequest {
   method: string;
   url: URL;
+  /** The request target exactly as given (path and query), dot segments and all. */
+  target: string;
   headers: Record<string, string>;
   body: Uint8Array | undefined;
 }
@@ -73,6 +77,8 @@ export interface SignedRequest {
  */
 export async function signRequest(server: TestServer, req: RawRequest): Promise<SignedRequest> {
   const url = new URL(server.s3Url + req.path);
+  const q = req.path.indexOf("?");
+  const rawPath = q < 0 ? req.path : req.path.slice(0, q);
   const body = typeof req.body === "string" ? new TextEncoder().encode(req.body) : req.body;
   const host = req.host ?? url.host;
   const headers: Record<string, string> = { host, ...req.headers };
@@ -94,14 +100,37 @@ export async function signRequest(server: TestServer, req: RawRequest): Promise<
       protocol: url.protocol,
       hostname,
       port: Number(port),
-      path: url.pathname,
+      path: canonicalPath(rawPath),
       query,
       headers,
       body,
     }, { signingDate: req.date ?? new Date() });
     Object.assign(headers, signed.headers);
   }
-  return { method: req.method, url, headers, body };
+  return { method: req.method, url, target: req.path, headers, body };
+}
+
+/**
+ * The path as SigV4 signs it for S3: percent-escapes decoded to bytes once, then every byte
+ * except A-Z a-z 0-9 - _ . ~ and "/" encoded as %XX. A correct client signs this form however
+ * it chose to escape the path on the wire (`%2e%2e` signs as `..`, `%2F` as `/`).
+ */
+function canonicalPath(rawPath: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < rawPath.length; i++) {
+    if (rawPath[i] === "%" && /^[0-9a-fA-F]{2}$/.test(rawPath.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(rawPath.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      const cp = rawPath.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      bytes.push(...new TextEncoder().encode(String.fromCodePoint(cp)));
+    }
+  }
+  return bytes.map((b) => {
+    const c = String.fromCharCode(b);
+    return /[A-Za-z0-9\-_.~/]/.test(c) ? c : "%" + b.toString(16).toUpperCase().padStart(2, "0");
+  }).join("");
 }
 
 /**
@@ -110,10 +139,12 @@ export async function signRequest(server: TestServer, req: RawRequest): Promise<
  */
 export async function rawRequest(server: TestServer, req: RawRequest): Promise<RawResponse> {
   const signed = await signRequest(server, req);
-  return req.host !== undefined
-    ? await socketRequest(server, signed)
-    : await sendSigned(signed);
+  const viaSocket = req.host !== undefined || req.socket || DOT_SEGMENT.test(req.path);
+  return viaSocket ? await socketRequest(server, signed) : await sendSigned(signed);
 }
+
+/** fetch() resolves `.` and `..` (also `%2e`) path segments, which in S3 are parts of keys. */
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
 
 /** Sends an already signed request with fetch() and reads the whole answer. */
 export async function sendSigned(signed: SignedRequest): Promise<RawResponse> {
@@ -165,7 +196,7 @@ export async function socketRequest(
     if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-length")) {
       headers["content-length"] = String(req.body?.length ?? 0);
     }
-    const head = `${req.method} ${req.url.pathname}${req.url.search} HTTP/1.1\r\n` +
+    const head = `${req.method} ${req.target} HTTP/1.1\r\n` +
       Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
     await writeAll(conn, new TextEncoder().encode(head));
     const body = req.body ?? new Uint8Array();
@@ -358,5 +389,7 @@ export async function buildChunkedUpload(
 /** The SigV4 signing key for s3 in us-east-1 on `date` (YYYYMMDD). */
 export function signingKey(secret: string, date: string): Uint8Array {
   const mac = (k: string | Uint8Array, d: string) => createHmac("sha256", k).update(d).digest();
-  return new Uint8Array(mac(mac(mac(mac("AWS4" + secret, date), "us-east-1"), "s3"), "aws4_request"));
+  return new Uint8Array(
+    mac(mac(mac(mac("AWS4" + secret, date), "us-east-1"), "s3"), "aws4_request"),
+  );
 }
