@@ -1,28 +1,11 @@
-import { ConfigError, loadConfig, SETTINGS } from "./src/config.ts";
+import { ConfigError, loadConfig } from "./src/config.ts";
+import { helpText } from "./src/cli/help.ts";
+import { isCommandGroup, runCommandGroup } from "./src/cli/run.ts";
 import { startServer } from "./src/server.ts";
 
 const VERSION = "0.1.0";
 
-const HELP = `vStash ${VERSION}: a self-hosted, S3-compatible object store.
-
-Usage:
-  vstash serve [flags]     start the S3 API and the management API + console
-  vstash version           print the version
-  vstash --help            this text
-
-Flags of serve (each also an environment variable; the flag wins):
-${
-  SETTINGS.map((s) =>
-    `  --${s.flag.padEnd(14)} ${s.env.padEnd(22)} ${s.help}${
-      s.default ? ` (default ${s.default})` : ""
-    }`
-  ).join("\n")
-}
-
-First start only:
-  VSTASH_ACCESS_KEY, VSTASH_SECRET_KEY   the first credential (random and printed once if unset)
-  VSTASH_ADMIN_KEY                       the management API key (random and printed once if unset)
-`;
+const HELP = helpText(VERSION);
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -33,6 +16,9 @@ async function main(args: string[]): Promise<number> {
   if (command === "version" || command === "--version") {
     console.log(`vstash ${VERSION}`);
     return 0;
+  }
+  if (isCommandGroup(command)) {
+    return await runCommandGroup(command, rest, (name) => Deno.env.get(name));
   }
   if (command !== "serve") {
     console.error(`vstash: unknown command "${command}"; see vstash --help`);

@@ -13,6 +13,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Incomplete multipart uploads older than this are aborted by the sweeper. */
   uploadExpirySeconds: number;
+  /** An upload that sends no bytes for this long is answered RequestTimeout. */
+  bodyTimeoutSeconds: number;
+  /** Smallest multipart part but the last; S3's 5 MiB unless lowered (for tests). */
+  minPartSizeBytes: number;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -68,6 +72,18 @@ export const SETTINGS = [
     default: "7d",
     help: "age after which incomplete multipart uploads are aborted (e.g. 36h, 7d)",
   },
+  {
+    flag: "body-timeout",
+    env: "VSTASH_BODY_TIMEOUT",
+    default: "60s",
+    help: "an upload that sends nothing for this long is cut off (RequestTimeout)",
+  },
+  {
+    flag: "min-part-size",
+    env: "VSTASH_MIN_PART_SIZE",
+    default: "5MiB",
+    help: "smallest multipart part but the last; keep S3's 5MiB except in tests",
+  },
 ] as const;
 
 export type SettingFlag = (typeof SETTINGS)[number]["flag"];
@@ -118,6 +134,8 @@ export function loadConfig(args: string[], env: (name: string) => string | undef
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
     logLevel,
     uploadExpirySeconds: parseDuration("upload-expiry", get("upload-expiry")),
+    bodyTimeoutSeconds: parseDuration("body-timeout", get("body-timeout")),
+    minPartSizeBytes: parseSize("min-part-size", get("min-part-size")),
   };
 }
 
@@ -141,4 +159,12 @@ export function parseDuration(flag: string, value: string): number {
   }
   const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "" | "s" | "m" | "h" | "d"];
   return Number(m[1]) * unit;
+}
+
+/** Parses a byte size: `1048576`, `512KiB`, `5MiB`, `1GiB` (K, M, G mean the same). */
+export function parseSize(flag: string, value: string): number {
+  const m = /^(\d+)\s*(b|k|kib|m|mib|g|gib)?$/i.exec(value.trim());
+  if (!m) throw new ConfigError(`--${flag} "${value}" must be a size like 5MiB`);
+  const unit = (m[2] ?? "b").toLowerCase()[0] as "b" | "k" | "m" | "g";
+  return Number(m[1]) * { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit];
 }

@@ -2,6 +2,8 @@ import { createAdminApp } from "./admin/app.ts";
 import { bootstrap, type FirstStart } from "./bootstrap.ts";
 import type { Config } from "./config.ts";
 import { Logger } from "./log.ts";
+import { ServerMetrics } from "./metrics.ts";
+import { cliTokenHash, newCliToken, writeRuntimeFiles } from "./runtime_files.ts";
 import { createS3Handler } from "./s3/handler.ts";
 import { checksumReady } from "./s3/checksums.ts";
 import { sweep } from "./storage/gc.ts";
@@ -9,7 +11,7 @@ import { openStore, type Store } from "./storage/store.ts";
 
 /** How long shutdown waits for in-flight requests before closing anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
-/** How often the sweeper runs, and how old an unreferenced blob must be to be removed. */
+/** How often the sweeper runs. */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface RunningServer {
@@ -39,7 +41,8 @@ export async function startServer(
   );
   const firstStart = await bootstrap(store, env);
 
-  const s3Handler = createS3Handler({ store, config, log });
+  const metrics = new ServerMetrics(store, startedAt);
+  const s3Handler = createS3Handler({ store, config, log, metrics });
   const onError = (err: unknown) => {
     log.error("unhandled server error", { error: String(err) });
     return new Response("internal error", { status: 500 });
@@ -51,8 +54,17 @@ export async function startServer(
     onError,
   }, s3Handler);
   const s3Url = urlOf(s3.addr);
+  // The local CLI's credential for this run (see runtime_files.ts).
+  const cliToken = newCliToken();
   // The admin app signs presigned URLs for the S3 listener, so it needs the bound address.
-  const admin = createAdminApp({ store, config, log, s3Url });
+  const admin = createAdminApp({
+    store,
+    config,
+    log,
+    s3Url,
+    metrics,
+    cliTokenHash: cliTokenHash(cliToken),
+  });
   const adminServer = Deno.serve({
     hostname: config.adminAddr.hostname,
     port: config.adminAddr.port,
@@ -61,11 +73,16 @@ export async function startServer(
   }, admin.fetch);
 
   const adminUrl = urlOf(adminServer.addr);
+  const removeRuntimeFiles = await writeRuntimeFiles(config.dataDir, {
+    token: cliToken,
+    adminUrl,
+    s3Url,
+  });
   printStartup(s3Url, adminUrl, firstStart, config);
 
-  // Blobs older than this start can only be leftovers of an earlier run.
-  const runSweep = (graceMs: number) =>
-    sweep(store, { graceMs, uploadExpiryMs: config.uploadExpirySeconds * 1000 }).then(
+  // At start, then hourly: leftovers of crashes, expired uploads (see storage/gc.ts).
+  const runSweep = () =>
+    sweep(store, { uploadExpiryMs: config.uploadExpirySeconds * 1000 }).then(
       (r) => {
         if (r.orphanBlobsRemoved || r.garbageCollected || r.uploadsExpired) {
           log.info("sweep", { ...r });
@@ -73,9 +90,9 @@ export async function startServer(
       },
       (err) => log.error("sweep failed", { error: String(err) }),
     );
-  let sweeping = runSweep(Date.now() - startedAt + 60_000);
+  let sweeping = runSweep();
   const timer = setInterval(() => {
-    sweeping = sweeping.then(() => runSweep(SWEEP_INTERVAL_MS));
+    sweeping = sweeping.then(runSweep);
   }, SWEEP_INTERVAL_MS);
 
   let stopping: Promise<void> | null = null;
@@ -93,11 +110,15 @@ export async function startServer(
       await Promise.race([drained, expired]);
       clearTimeout(timeout);
       await sweeping;
+      await removeRuntimeFiles();
       store.close();
     })();
     return stopping;
   };
-  const finished = Promise.all([s3.finished, adminServer.finished]).then(() => {});
+  // Settles after the whole shutdown (storage closed, runtime files removed), not just the
+  // listeners: main exits the process as soon as it settles.
+  const finished = Promise.all([s3.finished, adminServer.finished]).then(() => stopping)
+    .then(() => {});
   return { s3Url, adminUrl, store, shutdown, finished };
 }
 

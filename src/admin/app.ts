@@ -1,20 +1,26 @@
 import { type Context, Hono } from "hono";
-import { requireApiKey } from "./auth.ts";
+import { consoleRoutes } from "../console/assets.ts";
+import { requireAuth } from "./auth.ts";
 import type { AdminDeps, AdminEnv } from "./deps.ts";
 import { ApiError, errorBody, toApiError } from "./errors.ts";
+import { metricsRoute } from "./metrics_route.ts";
 import { openApiDocument } from "./openapi.ts";
+import { adminKeyRoutes } from "./routes/admin_key.ts";
 import { bucketRoutes } from "./routes/buckets.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
+import { objectBytesRoutes } from "./routes/object_bytes.ts";
 import { objectRoutes } from "./routes/objects.ts";
 import { presignedRoutes } from "./routes/presigned.ts";
+import { sessionSignInRoutes, sessionSignOutRoutes } from "./routes/session.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
+import { SessionStore } from "./session.ts";
 
 export type { AdminDeps } from "./deps.ts";
 
 /**
- * The management listener: health probes, the JSON API under /api/v1 (API key required,
- * except for its OpenAPI document), and, later, the web console at `/`.
+ * The management listener: health probes, the JSON API under /api/v1 (API key or console
+ * session required, except for its OpenAPI document and sign-in), and the web console at `/`.
  *
  * @example Deno.serve({ port: 9001 }, createAdminApp({ store, config, log, s3Url }).fetch);
  */
@@ -31,17 +37,24 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
     }
   });
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument));
+  app.get("/metrics", ...metricsRoute(deps));
+  const sessions = new SessionStore();
+  // Sign-in is how a session starts, so it runs before the auth middleware.
+  app.route("/api/v1", sessionSignInRoutes(deps, sessions));
 
-  app.use("/api/*", requireApiKey(deps));
+  app.use("/api/*", requireAuth(deps, sessions));
   const api = new Hono<AdminEnv>();
+  api.route("/", sessionSignOutRoutes(deps, sessions));
   for (
     const routes of [
       statsRoutes,
       credentialRoutes,
       bucketRoutes,
       objectRoutes,
+      objectBytesRoutes,
       uploadRoutes,
       presignedRoutes,
+      adminKeyRoutes,
     ]
   ) {
     api.route("/", routes(deps));
@@ -49,7 +62,7 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
   app.route("/api/v1", api);
 
   app.all("/api/*", (c) => unmatched(app, c));
-  // The web console will answer here; until then, everything else is a JSON 404 too.
+  app.route("/", consoleRoutes());
   app.all("*", (c) => c.json({ error: "not found" }, 404));
 
   app.onError((err, c) => {

@@ -1,5 +1,6 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { ServerMetrics } from "../metrics.ts";
 import type { Store } from "../storage/store.ts";
 
 /** What the management listener needs from the server. */
@@ -12,6 +13,13 @@ export interface AdminDeps {
    * fallback base of presigned URLs when `config.publicUrl` is not set.
    */
   s3Url: string;
+  /** Counters and storage gauges served at /metrics; a fresh set when absent. */
+  metrics?: ServerMetrics;
+  /**
+   * SHA-256 (hex) of this run's `cli.token`, which the management API accepts like the admin
+   * key so that the local `vstash` CLI can work while the server runs (runtime_files.ts).
+   */
+  cliTokenHash?: string;
 }
 
 /** Hono environment of the admin app: `Deno.serve` passes its connection info as `env`. */

@@ -1,3 +1,4 @@
+import { BlobTooLarge, BodyReadError } from "../storage/blob_ingest.ts";
 import { StorageError } from "../storage/errors.ts";
 
 /**
@@ -6,7 +7,7 @@ import { StorageError } from "../storage/errors.ts";
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
     message: string,
     readonly field?: string,
   ) {
@@ -28,6 +29,12 @@ export interface ErrorBody {
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof BlobTooLarge) {
+    return new ApiError(413, `the body is larger than ${err.maxBytes} bytes (S3's limit)`);
+  }
+  if (err instanceof BodyReadError) {
+    return new ApiError(400, "the upload was interrupted before the whole body arrived");
+  }
   if (err instanceof StorageError) {
     switch (err.kind) {
       case "BucketNotFound":

@@ -3,19 +3,26 @@
  * tests/admin/openapi_test.ts checks it against the routes the app registers and against
  * real responses, so it cannot drift from the code unnoticed.
  */
+import { MAX_PARTS } from "../storage/limits.ts";
 import { errors, json, ok, param, ref, schemas } from "./openapi_schemas.ts";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "./pagination.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
 
 const errorResponse = (description: string) => ({ description, ...json(ref("Error")) });
 
 const tags = {
   health: ["Health"],
+  console: ["Console"],
+  session: ["Console - Session"],
   stats: ["Management - Stats"],
   credentials: ["Management - Credentials"],
   buckets: ["Management - Buckets"],
   objects: ["Management - Objects"],
   uploads: ["Management - Multipart uploads"],
   presigned: ["Management - Presigned URLs"],
+  adminKey: ["Management - Admin key"],
 };
 
 const updateCredential = (operationId: string) => ({
@@ -29,7 +36,69 @@ const updateCredential = (operationId: string) => ({
   responses: { "200": ok("Updated", "CredentialUpdated"), ...errors(400, 401, 404, 413) },
 });
 
-const paths = {
+const paths: Record<string, Record<string, Json>> = {
+  "/": {
+    get: {
+      tags: tags.console,
+      operationId: "consolePage",
+      summary: "The web console",
+      description: "An HTML page; its scripts sign in with the API key (POST /api/v1/session).",
+      security: [],
+      responses: { "200": { description: "The page", content: { "text/html": {} } } },
+    },
+  },
+  "/assets/{name}": {
+    get: {
+      tags: tags.console,
+      operationId: "consoleAsset",
+      summary: "A script, style sheet or icon of the console",
+      security: [],
+      parameters: [{
+        name: "name",
+        in: "path",
+        required: true,
+        description: "File name, e.g. `app.js`",
+        schema: { type: "string" },
+      }],
+      responses: {
+        "200": {
+          description: "The file",
+          content: { "text/javascript": {}, "text/css": {}, "image/svg+xml": {} },
+        },
+        "404": errorResponse("No such file"),
+      },
+    },
+  },
+  "/api/v1/session": {
+    post: {
+      tags: tags.session,
+      operationId: "createSession",
+      summary: "Sign in (console)",
+      description: "Trades the API key, sent in the body (never in a URL), for an HttpOnly, " +
+        "SameSite=Strict session cookie (`vstash_session`, 12 hours, kept in server memory) " +
+        "and a CSRF token. Requests authenticated by the cookie must send the token as " +
+        "`X-CSRF-Token` unless they are GET or HEAD.",
+      security: [{}],
+      requestBody: { required: true, ...json(ref("CreateSessionRequest")) },
+      responses: { "201": ok("Signed in", "Session"), ...errors(400, 401, 413) },
+    },
+    get: {
+      tags: tags.session,
+      operationId: "getSession",
+      summary: "Current session (console)",
+      description: "For a page reloaded with a live session cookie: its CSRF token again.",
+      security: [{ SessionCookie: [] }],
+      responses: { "200": ok("Signed in", "Session"), ...errors(401) },
+    },
+    delete: {
+      tags: tags.session,
+      operationId: "deleteSession",
+      summary: "Sign out (console)",
+      description: "Ends the session at once and clears the cookie.",
+      security: [{ SessionCookie: [] }],
+      responses: { "200": ok("Signed out", "Message"), ...errors(401) },
+    },
+  },
   "/health/live": {
     get: {
       tags: tags.health,
@@ -58,6 +127,36 @@ const paths = {
       summary: "This document",
       security: [],
       responses: { "200": { description: "OpenAPI 3.1 document", ...json({ type: "object" }) } },
+    },
+  },
+  "/metrics": {
+    get: {
+      tags: tags.health,
+      operationId: "metrics",
+      summary: "Prometheus metrics",
+      description: "Prometheus text format (0.0.4): S3 requests by operation and status, " +
+        "request latency histogram, bytes received and sent, and objects, bytes, buckets, " +
+        "credentials and multipart uploads stored. Needs the admin key (Bearer works with " +
+        "Prometheus' `authorization` setting).",
+      responses: {
+        "200": {
+          description: "Metrics",
+          content: { "text/plain": { schema: { type: "string" } } },
+        },
+        ...errors(401),
+      },
+    },
+  },
+  "/api/v1/admin-key/rotate": {
+    post: {
+      tags: tags.adminKey,
+      operationId: "rotateAdminKey",
+      summary: "Rotate the admin key",
+      description: "Replaces the management API key with a new random one, returned once, here. " +
+        "The old key is refused from the next request on. " +
+        "When the server's environment sets VSTASH_ADMIN_KEY, that key replaces this one at " +
+        "the next start: change the variable instead.",
+      responses: { "200": ok("The new key", "AdminKeyRotated"), ...errors(401) },
     },
   },
   "/api/v1/stats": {
@@ -135,8 +234,15 @@ const paths = {
       tags: tags.buckets,
       operationId: "getBucket",
       summary: "Get bucket details",
-      description: "Counters and one page of objects (`prefix`, `limit`, `cursor` apply to them).",
-      parameters: [param("Bucket"), param("Prefix"), param("Limit"), param("Cursor")],
+      description: "Counters and one page of objects (`prefix`, `delimiter`, `limit`, `cursor` " +
+        "apply to them).",
+      parameters: [
+        param("Bucket"),
+        param("Prefix"),
+        param("Delimiter"),
+        param("Limit"),
+        param("Cursor"),
+      ],
       responses: { "200": ok("The bucket", "BucketDetails"), ...errors(400, 401, 404) },
     },
     delete: {
@@ -159,7 +265,15 @@ const paths = {
       tags: tags.objects,
       operationId: "listObjects",
       summary: "List objects in bucket",
-      parameters: [param("Bucket"), param("Prefix"), param("Limit"), param("Cursor")],
+      description: "With `delimiter` (the console uses `/`), keys that continue past it after " +
+        "the prefix roll up into `prefixes`, as S3's CommonPrefixes: the folders.",
+      parameters: [
+        param("Bucket"),
+        param("Prefix"),
+        param("Delimiter"),
+        param("Limit"),
+        param("Cursor"),
+      ],
       responses: {
         "200": ok("One page of objects, in key order", "ObjectList"),
         ...errors(400, 401, 404),
@@ -184,8 +298,27 @@ const paths = {
       tags: tags.objects,
       operationId: "getObject",
       summary: "Get object details",
+      description: "Metadata, checksum, and for a multipart object its parts.",
       parameters: [param("Bucket"), param("Key")],
       responses: { "200": ok("The object", "ObjectDetails"), ...errors(400, 401, 404) },
+    },
+    put: {
+      tags: tags.objects,
+      operationId: "putObject",
+      summary: "Upload object",
+      description: "The raw request body becomes the object (up to 5 GiB; larger objects need " +
+        "a multipart upload). It is streamed to disk, never held in memory. `Content-Type` is " +
+        "stored with the object; a CRC32 checksum is computed and stored. An existing object " +
+        "is replaced.",
+      parameters: [param("Bucket"), param("Key")],
+      requestBody: {
+        required: true,
+        content: { "*/*": { schema: { type: "string", format: "binary" } } },
+      },
+      responses: {
+        "200": ok("Stored", "ObjectDetails"),
+        ...errors(400, 401, 404, 413),
+      },
     },
     delete: {
       tags: tags.objects,
@@ -193,6 +326,24 @@ const paths = {
       summary: "Delete object",
       parameters: [param("Bucket"), param("Key")],
       responses: { "200": ok("Deleted", "Message"), ...errors(400, 401, 404) },
+    },
+  },
+  "/api/v1/buckets/{bucket}/download/{key}": {
+    get: {
+      tags: tags.objects,
+      operationId: "downloadObject",
+      summary: "Download object",
+      description: "The object's bytes as an attachment (`Content-Disposition`), streamed. " +
+        "Served with `nosniff` and a sandboxing Content-Security-Policy so that no stored " +
+        "file ever renders in the console's origin.",
+      parameters: [param("Bucket"), param("Key")],
+      responses: {
+        "200": {
+          description: "The object's bytes, with its stored Content-Type",
+          content: { "*/*": { schema: { type: "string", format: "binary" } } },
+        },
+        ...errors(400, 401, 404),
+      },
     },
   },
   "/api/v1/buckets/{bucket}/uploads": {
@@ -203,6 +354,65 @@ const paths = {
       description: "In-progress uploads of the bucket, by key then initiation.",
       parameters: [param("Bucket"), param("Prefix"), param("Limit"), param("Cursor")],
       responses: { "200": ok("One page of uploads", "UploadList"), ...errors(400, 401, 404) },
+    },
+    post: {
+      tags: tags.uploads,
+      operationId: "createUpload",
+      summary: "Start a multipart upload",
+      description: "For objects over 5 GiB, or to send a large file as parallel parts. Parts " +
+        "get CRC32 checksums and the object a FULL_OBJECT CRC32. Then upload parts, and " +
+        "complete or abort the upload; those calls name the key as the `key` query parameter.",
+      parameters: [param("Bucket")],
+      requestBody: { required: true, ...json(ref("CreateUploadRequest")) },
+      responses: {
+        "201": ok("Started", "UploadCreated"),
+        ...errors(400, 401, 404, 413),
+      },
+    },
+  },
+  "/api/v1/buckets/{bucket}/uploads/{upload_id}": {
+    delete: {
+      tags: tags.uploads,
+      operationId: "abortUpload",
+      summary: "Abort a multipart upload",
+      description: "The upload disappears at once; its parts are deleted.",
+      parameters: [param("Bucket"), param("UploadId"), param("UploadKey")],
+      responses: { "200": ok("Aborted", "Message"), ...errors(400, 401, 404) },
+    },
+  },
+  "/api/v1/buckets/{bucket}/uploads/{upload_id}/parts/{part_number}": {
+    put: {
+      tags: tags.uploads,
+      operationId: "uploadPart",
+      summary: "Upload a part",
+      description: "The raw request body is the part (up to 5 GiB), streamed to disk. Every " +
+        "part but the last must be at least 5 MiB when the upload completes. Uploading a part " +
+        "number again replaces the part.",
+      parameters: [param("Bucket"), param("UploadId"), {
+        name: "part_number",
+        in: "path",
+        required: true,
+        description: "Part number",
+        schema: { type: "integer", minimum: 1, maximum: MAX_PARTS },
+      }, param("UploadKey")],
+      requestBody: {
+        required: true,
+        content: { "*/*": { schema: { type: "string", format: "binary" } } },
+      },
+      responses: { "200": ok("Stored", "UploadedPart"), ...errors(400, 401, 404, 413) },
+    },
+  },
+  "/api/v1/buckets/{bucket}/uploads/{upload_id}/complete": {
+    post: {
+      tags: tags.uploads,
+      operationId: "completeUpload",
+      summary: "Complete a multipart upload",
+      description: "Makes the listed parts the object, in one metadata commit (no data is " +
+        "copied). S3's rules apply: ascending part numbers, each with the ETag its upload " +
+        "answered, every part but the last at least 5 MiB.",
+      parameters: [param("Bucket"), param("UploadId"), param("UploadKey")],
+      requestBody: { required: true, ...json(ref("CompleteUploadRequest")) },
+      responses: { "200": ok("The object", "ObjectDetails"), ...errors(400, 401, 404, 413) },
     },
   },
   "/api/v1/presigned-urls": {
@@ -245,6 +455,19 @@ const paths = {
   },
 };
 
+/**
+ * Every operation that may change something and accepts the session cookie answers 403 to
+ * a cookie without its CSRF token; sign-in itself has no session yet.
+ */
+for (const item of Object.values(paths)) {
+  for (const [method, op] of Object.entries(item)) {
+    if (method === "get" || op.operationId === "createSession" || !("401" in op.responses)) {
+      continue;
+    }
+    op.responses = { ...op.responses, ...errors(403) };
+  }
+}
+
 /** The document, as served. */
 export const openApiDocument = {
   openapi: "3.1.0",
@@ -252,18 +475,27 @@ export const openApiDocument = {
     title: "vStash management API",
     version: "1.0.0",
     description: "Credentials, buckets, objects, multipart uploads, presigned URLs and " +
-      'statistics of a vStash server. JSON; errors are `{"error": "..."}`. Long lists ' +
+      "statistics of a vStash server, and the web console's sign-in. Authenticate with the " +
+      "API key (`X-API-Key` or Bearer) or, from the console, the session cookie plus " +
+      '`X-CSRF-Token`. JSON; errors are `{"error": "..."}`. Long lists ' +
       `take \`limit\` (1-${MAX_LIMIT}, default ${DEFAULT_LIMIT}) and \`cursor\`, and return ` +
       "`next_cursor`.",
   },
   servers: [{ url: "/" }],
-  security: [{ ApiKey: [] }, { Bearer: [] }],
+  security: [{ ApiKey: [] }, { Bearer: [] }, { SessionCookie: [] }],
   tags: Object.values(tags).map(([name]) => ({ name })),
   paths,
   components: {
     securitySchemes: {
       ApiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
       Bearer: { type: "http", scheme: "bearer" },
+      SessionCookie: {
+        type: "apiKey",
+        in: "cookie",
+        name: "vstash_session",
+        description: "The console's session (POST /api/v1/session). Requests other than GET " +
+          "and HEAD must also send its CSRF token as `X-CSRF-Token`.",
+      },
     },
     parameters: {
       Limit: {
@@ -282,6 +514,26 @@ export const openApiDocument = {
         name: "prefix",
         in: "query",
         description: "Only keys that begin with this",
+        schema: { type: "string" },
+      },
+      Delimiter: {
+        name: "delimiter",
+        in: "query",
+        description: "Roll keys up into `prefixes` at the first delimiter after the prefix",
+        schema: { type: "string", minLength: 1, maxLength: 64, examples: ["/"] },
+      },
+      UploadId: {
+        name: "upload_id",
+        in: "path",
+        required: true,
+        description: "Upload id",
+        schema: { type: "string", maxLength: 128 },
+      },
+      UploadKey: {
+        name: "key",
+        in: "query",
+        required: true,
+        description: "The object key of the upload (uploads are stored by bucket, key and id)",
         schema: { type: "string" },
       },
       Bucket: {
@@ -309,10 +561,11 @@ export const openApiDocument = {
     },
     responses: {
       E400: errorResponse("Invalid input; `field` names what to fix"),
-      E401: errorResponse("Missing or wrong API key"),
+      E401: errorResponse("Missing or wrong API key, or no live console session"),
+      E403: errorResponse("Console session request without its X-CSRF-Token"),
       E404: errorResponse("No such credential, bucket, object or presigned URL"),
       E409: errorResponse("Conflict with the current state (exists, not empty, owns buckets)"),
-      E413: errorResponse("Body larger than 2 MiB"),
+      E413: errorResponse("Body too large: JSON over 2 MiB, an upload or part over 5 GiB"),
     },
     schemas,
   },

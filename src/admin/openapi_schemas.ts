@@ -38,6 +38,12 @@ const cursor: Schema = {
   description: "Pass as `cursor` to get the next page; null on the last page.",
 };
 
+const prefixes: Schema = {
+  type: "array",
+  items: str(),
+  description: "With `delimiter` only: the common prefixes (folders), each ending in it",
+};
+
 const credential = {
   id: int("Numeric id, assigned in creation order", { minimum: 1, examples: [1] }),
   access_key: str("Access key id for SigV4", { examples: ["AKIAIOSFODNN7EXAMPLE"] }),
@@ -89,6 +95,10 @@ export const schemas: Record<string, Schema> = {
   }, ["field"]),
   Message: object({ message: str(undefined, { examples: ["Operation completed successfully"] }) }),
   Health: object({ status: str() }),
+  AdminKeyRotated: object({
+    message: str(),
+    admin_key: str("The new management API key: shown here once and never again"),
+  }),
   Stats: object({
     credentials: int("Credentials"),
     buckets: int("Buckets"),
@@ -148,8 +158,9 @@ export const schemas: Record<string, Schema> = {
   BucketDetails: object({
     ...bucket,
     objects: { type: "array", items: ref("ObjectSummary") },
+    prefixes,
     next_cursor: cursor,
-  }),
+  }, ["prefixes"]),
   CreateBucketRequest: {
     type: "object",
     additionalProperties: false,
@@ -172,14 +183,30 @@ export const schemas: Record<string, Schema> = {
   ObjectSummary: object(objectSummary),
   ObjectList: object({
     objects: { type: "array", items: ref("ObjectSummary") },
+    prefixes,
     next_cursor: cursor,
-  }),
+  }, ["prefixes"]),
   ObjectDetails: object({
     ...objectSummary,
     metadata: {
       type: "object",
       additionalProperties: { type: "string" },
       description: "User metadata (x-amz-meta-*), by lowercase name without the prefix",
+    },
+    checksum: {
+      type: ["object", "null"],
+      description: "The stored x-amz-checksum-*, or null when the object has none",
+      required: ["algorithm", "value", "type"],
+      properties: {
+        algorithm: str(undefined, { enum: ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"] }),
+        value: str("Base64 digest; a COMPOSITE one ends in -<part count>"),
+        type: str(undefined, { enum: ["FULL_OBJECT", "COMPOSITE"] }),
+      },
+    },
+    parts: {
+      type: "array",
+      items: ref("Part"),
+      description: "The parts of a multipart object, in order; empty otherwise",
     },
     storage_path: {
       type: ["string", "null"],
@@ -203,6 +230,59 @@ export const schemas: Record<string, Schema> = {
       description: "Keys not deleted, with the reason (no such object, invalid key)",
       items: object({ key: str(), error: str() }),
     },
+  }),
+  Part: object({
+    part_number: int("Part number", { minimum: 1 }),
+    size: int("Bytes"),
+    etag: str("The part's ETag (MD5 of its bytes), without quotes"),
+    last_modified: time("When the part was uploaded"),
+  }),
+  CreateUploadRequest: {
+    type: "object",
+    additionalProperties: false,
+    required: ["key"],
+    properties: {
+      key: str("Object key (1-1024 bytes of UTF-8)"),
+      content_type: str("Content-Type stored with the object"),
+    },
+  },
+  UploadCreated: object({
+    bucket: str("Bucket"),
+    key: str("Object key"),
+    upload_id: str("Upload id; name it with the key in the calls that follow"),
+  }),
+  UploadedPart: object({
+    part_number: int("Part number", { minimum: 1 }),
+    etag: str("The part's ETag, to list in the completion"),
+    size: int("Bytes received"),
+  }),
+  CompleteUploadRequest: {
+    type: "object",
+    additionalProperties: false,
+    required: ["parts"],
+    properties: {
+      parts: {
+        type: "array",
+        minItems: 1,
+        maxItems: 10000,
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["part_number", "etag"],
+          properties: { part_number: int(undefined, { minimum: 1 }), etag: str() },
+        },
+      },
+    },
+  },
+  CreateSessionRequest: {
+    type: "object",
+    additionalProperties: false,
+    required: ["key"],
+    properties: { key: str("The management API key") },
+  },
+  Session: object({
+    csrf_token: str("Send as X-CSRF-Token with every request but GET and HEAD"),
+    expires_at: time("When the session ends"),
   }),
   Upload: object({
     key: str("Object key"),

@@ -8,6 +8,8 @@ import type {
   BucketRecord,
   CredentialRecord,
   ObjectRecord,
+  PartRecord,
+  StoredChecksum,
   UploadRecord,
 } from "../storage/records.ts";
 import { bareEtag, humanSize, isoTime } from "./format.ts";
@@ -57,6 +59,21 @@ export function objectView(key: string, o: ObjectRecord) {
     part_count: o.layout.kind === "parts" ? o.layout.partCount : 0,
     created_at: isoTime(o.createdAt),
     updated_at: isoTime(o.lastModified),
+  };
+}
+
+/** An object's stored checksum (`x-amz-checksum-*`), or null when it has none. */
+export function checksumView(c: StoredChecksum | null) {
+  return c === null ? null : { algorithm: c.algorithm, value: c.value, type: c.type };
+}
+
+/** A part of a multipart object or upload. */
+export function partView(p: PartRecord) {
+  return {
+    part_number: p.partNumber,
+    size: p.size,
+    etag: bareEtag(p.etag),
+    last_modified: isoTime(p.lastModified),
   };
 }
 

@@ -24,7 +24,15 @@ export interface PayloadOptions {
   maxBytes: number;
   /** Overrides the x-amz-trailer names recorded in the payload mode (comma-separated). */
   expectedTrailer?: string;
+  /**
+   * A client that sends no body bytes for this long gets RequestTimeout, so a stalled or
+   * malicious upload cannot hold a connection, a temp file and memory forever.
+   */
+  idleTimeoutMs?: number;
 }
+
+/** S3 gives up on an idle upload after about 20 s; vStash is more patient by default. */
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * Opens a verified body for streaming.
@@ -137,11 +145,7 @@ class VerifiedPayload implements Payload {
     try {
       while (!done) {
         let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader!.read();
-        } catch (error) {
-          throw new S3Error("IncompleteBody", `The request body could not be read: ${error}`);
-        }
+        result = await readWithin(reader!, this.opts.idleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS);
         if (result.done) {
           done = true;
           break;
@@ -162,5 +166,24 @@ class VerifiedPayload implements Payload {
         `The request body ended after ${received} of ${contentLength} bytes.`,
       );
     }
+  }
+}
+
+/** One read of the body, or RequestTimeout when nothing arrives within `ms`. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new S3Error("RequestTimeout")), ms);
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } catch (error) {
+    if (error instanceof S3Error) throw error;
+    throw new S3Error("IncompleteBody", `The request body could not be read: ${error}`);
+  } finally {
+    clearTimeout(timer);
   }
 }

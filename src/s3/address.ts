@@ -1,3 +1,4 @@
+import { MAX_KEY_BYTES } from "../storage/limits.ts";
 import { S3Error } from "./errors.ts";
 
 /** Where a request points: the raw (still encoded) path and query, the bucket and the key. */
@@ -7,9 +8,6 @@ export interface S3Address {
   bucket: string | null;
   key: string | null;
 }
-
-/** S3's limit, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
 
 /**
  * Splits a request URL into bucket and key, path-style (`/bucket/key`) or, when a base

@@ -1,6 +1,7 @@
 import type { VerifiedRequest } from "../auth/sigv4.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { ServerMetrics } from "../metrics.ts";
 import type { BucketEntry } from "../storage/buckets.ts";
 import type { CredentialRecord } from "../storage/records.ts";
 import type { Store } from "../storage/store.ts";
@@ -12,6 +13,8 @@ export interface S3App {
   store: Store;
   config: Config;
   log: Logger;
+  /** Request counters for /metrics; absent in tests that build a handler on their own. */
+  metrics?: ServerMetrics;
 }
 
 /** One authenticated S3 request on its way to an operation. */

@@ -7,10 +7,8 @@ import { S3Error } from "./errors.ts";
 import type { IngestedBody } from "./ingest.ts";
 import { objectBody } from "./object_body.ts";
 import type { ByteRange } from "./range.ts";
-import { MAX_KEY_BYTES, utf8Length } from "./address.ts";
-
-/** S3 copies at most 5 GiB in one CopyObject or UploadPartCopy. */
-export const MAX_COPY_BYTES = 5 * 1024 ** 3;
+import { utf8Length } from "./address.ts";
+import { MAX_BLOB_BYTES, MAX_KEY_BYTES } from "../storage/limits.ts";
 
 export interface CopySource {
   bucket: string;
@@ -100,10 +98,11 @@ export async function copySourceData(
       ? parseCopySourceRange(opts.rangeHeader, record.size)
       : { start: 0, end: record.size - 1 };
     const length = range.end - range.start + 1;
-    if (length > MAX_COPY_BYTES) {
+    // S3 copies at most 5 GiB in one CopyObject or UploadPartCopy.
+    if (length > MAX_BLOB_BYTES) {
       throw new S3Error(
         "InvalidRequest",
-        `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_BYTES}`,
+        `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_BLOB_BYTES}`,
       );
     }
     const algorithm = opts.algorithm ?? record.checksum?.algorithm ?? null;

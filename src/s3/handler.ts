@@ -2,6 +2,7 @@ import { type Credential, verifySigV4 } from "../auth/sigv4.ts";
 import { StorageError } from "../storage/errors.ts";
 import { PRESIGN_ID_PARAM } from "../storage/presigns.ts";
 import { isValidBucketName, parseAddress } from "./address.ts";
+import { healthProbe } from "./health.ts";
 import type { S3App, S3Context } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { OPERATIONS } from "./operations.ts";
@@ -21,6 +22,9 @@ export function createS3Handler(app: S3App): (req: Request) => Promise<Response>
   };
 
   return async (req: Request): Promise<Response> => {
+    // Probes are answered before anything else and leave no log line (they come every second).
+    const probe = await healthProbe(req, app.store);
+    if (probe) return probe;
     const started = performance.now();
     const requestId = newRequestId();
     let op: S3Operation | null = null;
@@ -79,6 +83,13 @@ export function createS3Handler(app: S3App): (req: Request) => Promise<Response>
     }
     response.headers.set("x-amz-request-id", requestId);
     response.headers.set("server", "vStash");
+    app.metrics?.observeS3Request({
+      operation: op?.name ?? null,
+      status: response.status,
+      bytesIn: ctx?.bytesIn ?? 0,
+      bytesOut: req.method === "HEAD" ? 0 : Number(response.headers.get("content-length") ?? 0),
+      seconds: (performance.now() - started) / 1000,
+    });
     if (app.log.enabled("info")) {
       app.log.info("request", {
         method: req.method,

@@ -1,4 +1,5 @@
 import { openPayload } from "../auth/payload.ts";
+import { MAX_BLOB_BYTES } from "../storage/limits.ts";
 import type { BlobWriter } from "../storage/blobs.ts";
 import type { StoredChecksum } from "../storage/records.ts";
 import {
@@ -19,9 +20,6 @@ import {
 import type { S3Context } from "./context.ts";
 import { S3Error } from "./errors.ts";
 
-/** S3's limit for a single PUT and for one part. */
-export const MAX_PUT_BYTES = 5 * 1024 ** 3;
-
 /** A request body that is now a durable blob, with everything S3 derives from its bytes. */
 export interface IngestedBody {
   /** null for an empty body: empty objects have no file. */
@@ -40,6 +38,19 @@ interface ChecksumRequest {
   expected: string | "trailer" | null;
 }
 
+/** How a request's checksum headers relate to its body. */
+interface ChecksumRules {
+  /** Computed when the request sends no checksum. */
+  defaultAlgorithm: ChecksumAlgorithm | null;
+  /** A checksum the request sends must be of the default algorithm (multipart parts). */
+  requireDefault: boolean;
+  /**
+   * CompleteMultipartUpload: its `x-amz-checksum-<alg>` headers state the checksum of the
+   * object being assembled, not of the XML body, so they are not checked against the body.
+   */
+  headersDescribeObject: boolean;
+}
+
 /** What was received and verified, whatever the bytes were written to. */
 interface ReceivedBody {
   size: number;
@@ -56,8 +67,7 @@ interface ReceivedBody {
 async function receiveBody(
   ctx: S3Context,
   maxBytes: number,
-  defaultAlgorithm: ChecksumAlgorithm | null,
-  requireDefault: boolean,
+  rules: ChecksumRules,
   sink: (chunk: Uint8Array) => Promise<void> | void,
 ): Promise<ReceivedBody> {
   const h = ctx.headers;
@@ -72,11 +82,12 @@ async function receiveBody(
   if (contentMd5 !== null && fromBase64Strict(contentMd5.trim())?.length !== 16) {
     throw new S3Error("InvalidDigest");
   }
-  const wanted = checksumRequest(ctx, defaultAlgorithm, requireDefault);
+  const wanted = checksumRequest(ctx, rules);
   const contentLength = h.has("content-length") ? Number(h.get("content-length")) : null;
   const payload = openPayload(ctx.req.body, ctx.auth.payload, {
     contentLength,
     maxBytes,
+    idleTimeoutMs: ctx.app.config.bodyTimeoutSeconds * 1000,
     expectedTrailer: wanted?.expected === "trailer"
       ? checksumHeaderName(wanted.algorithm)
       : undefined,
@@ -133,9 +144,12 @@ export async function ingestBody(
   try {
     const received = await receiveBody(
       ctx,
-      opts.maxBytes ?? MAX_PUT_BYTES,
-      opts.defaultAlgorithm ?? null,
-      opts.requireDefault ?? false,
+      opts.maxBytes ?? MAX_BLOB_BYTES,
+      {
+        defaultAlgorithm: opts.defaultAlgorithm ?? null,
+        requireDefault: opts.requireDefault ?? false,
+        headersDescribeObject: false,
+      },
       async (chunk) => {
         blob ??= await ctx.app.store.blobs.create();
         await blob.write(chunk);
@@ -152,17 +166,25 @@ export async function ingestBody(
 /**
  * Reads a small request body (an XML document) with a hard cap, verifying its signature,
  * Content-MD5 and checksum like any upload. Bodies over the cap are refused with
- * MaxMessageLengthExceeded without being read.
+ * MaxMessageLengthExceeded without being read. With `checksumHeadersDescribeObject`
+ * (CompleteMultipartUpload), `x-amz-checksum-<alg>` headers are left to the caller.
  */
-export async function readSmallBody(ctx: S3Context, maxBytes: number): Promise<string> {
+export async function readSmallBody(
+  ctx: S3Context,
+  maxBytes: number,
+  opts: { checksumHeadersDescribeObject?: boolean } = {},
+): Promise<string> {
   const parts: Uint8Array[] = [];
   let received: ReceivedBody;
   try {
     received = await receiveBody(
       ctx,
       maxBytes,
-      null,
-      false,
+      {
+        defaultAlgorithm: null,
+        requireDefault: false,
+        headersDescribeObject: opts.checksumHeadersDescribeObject ?? false,
+      },
       (chunk) => void parts.push(chunk.slice()),
     );
   } catch (err) {
@@ -200,25 +222,27 @@ function declaredLength(h: Headers, hasBody: boolean): number | null {
  *
  * Presigned PUT URLs from the current AWS presigner carry `x-amz-checksum-crc32=AAAAAA==`,
  * the CRC of the empty body the URL was signed with, not of the upload to come. That exact
- * placeholder is ignored (the upload's own CRC is stored instead); any other value in the
- * query was chosen by whoever signed the URL and is enforced like a header.
+ * placeholder is ignored (the upload's own CRC is stored instead, or, for a part of an
+ * upload with another algorithm, that algorithm); any other value in the query was chosen
+ * by whoever signed the URL and is enforced like a header.
  */
-function checksumRequest(
-  ctx: S3Context,
-  defaultAlgorithm: ChecksumAlgorithm | null,
-  requireDefault: boolean,
-): ChecksumRequest | null {
+function checksumRequest(ctx: S3Context, rules: ChecksumRules): ChecksumRequest | null {
+  const { defaultAlgorithm, requireDefault, headersDescribeObject } = rules;
   const h = ctx.headers;
   const found: ChecksumRequest[] = [];
-  for (const [name, value] of h) {
+  for (const [name, value] of headersDescribeObject ? [] : h) {
     const alg = checksumAlgorithmFromHeader(name);
     if (alg) found.push({ algorithm: alg, expected: value.trim() });
   }
-  if (ctx.auth.presigned) {
+  if (ctx.auth.presigned && !headersDescribeObject) {
     for (const alg of CHECKSUM_ALGORITHMS) {
       const v = ctx.query.get(checksumHeaderName(alg));
-      if (v !== null && !found.some((f) => f.algorithm === alg)) {
-        found.push({ algorithm: alg, expected: v === emptyChecksum(alg) ? null : v });
+      if (v === null || found.some((f) => f.algorithm === alg)) continue;
+      if (v !== emptyChecksum(alg)) found.push({ algorithm: alg, expected: v });
+      // The placeholder names no real checksum: for a part of an upload with its own
+      // algorithm it is as if none was sent; otherwise its algorithm is computed and stored.
+      else if (!(requireDefault && defaultAlgorithm && defaultAlgorithm !== alg)) {
+        found.push({ algorithm: alg, expected: null });
       }
     }
   }
@@ -236,7 +260,8 @@ function checksumRequest(
       "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
     );
   }
-  const sdkHeader = h.get("x-amz-sdk-checksum-algorithm") ?? h.get("x-amz-checksum-algorithm");
+  const sdkHeader = h.get("x-amz-sdk-checksum-algorithm") ??
+    (headersDescribeObject ? null : h.get("x-amz-checksum-algorithm"));
   const sdkAlg = sdkHeader === null ? null : parseChecksumAlgorithm(sdkHeader);
   if (sdkHeader !== null && !sdkAlg) {
     throw new S3Error(

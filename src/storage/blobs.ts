@@ -21,6 +21,11 @@ export class BlobStore {
   readonly #tmpDir: string;
   readonly #blobDir: string;
   readonly #knownDirs = new Set<string>();
+  /**
+   * Blobs this process created whose metadata is not committed yet. The sweeper never
+   * touches them: no clock or grace period decides whether an upload is still in flight.
+   */
+  readonly #pending = new Set<string>();
 
   constructor(dataDir: string) {
     this.root = dataDir;
@@ -50,6 +55,7 @@ export class BlobStore {
     const id = newBlobId();
     const tmpPath = join(this.#tmpDir, `${id}.tmp`);
     const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
+    this.#pending.add(id);
     return new BlobWriter(this, id, tmpPath, file);
   }
 
@@ -61,6 +67,17 @@ export class BlobStore {
   /** Removes a blob file; a missing file is fine (a previous attempt or the sweeper got it). */
   async remove(blobId: string): Promise<void> {
     await Deno.remove(this.path(blobId)).catch(ignoreNotFound);
+    this.#pending.delete(blobId);
+  }
+
+  /** Called once the metadata pointing at a new blob is committed: it is now the KV's. */
+  settle(blobId: string): void {
+    this.#pending.delete(blobId);
+  }
+
+  /** Whether a blob is still being written or committed by this process. */
+  isPending(blobId: string): boolean {
+    return this.#pending.has(blobId);
   }
 
   /** Moves a finished temp file into its shard and makes the new name durable. */
@@ -71,15 +88,13 @@ export class BlobStore {
     await fsyncDir(dir);
   }
 
-  /** Every blob file: id and modification time. For the sweeper. */
-  async *list(): AsyncGenerator<{ id: string; mtime: Date | null }> {
+  /** Every blob file. For the sweeper. */
+  async *list(): AsyncGenerator<{ id: string }> {
     for await (const a of readDirSafe(this.#blobDir)) {
       for await (const b of readDirSafe(join(this.#blobDir, a))) {
         const dir = join(this.#blobDir, a, b);
         for await (const name of readDirSafe(dir)) {
-          if (!BLOB_ID.test(name)) continue;
-          const info = await Deno.stat(join(dir, name)).catch(() => null);
-          if (info) yield { id: name, mtime: info.mtime };
+          if (BLOB_ID.test(name)) yield { id: name };
         }
       }
     }
@@ -152,6 +167,7 @@ export class BlobWriter {
       } catch { /* already closed */ }
     }
     await Deno.remove(this.#tmpPath).catch(() => {});
+    this.#store.settle(this.id);
   }
 }
 

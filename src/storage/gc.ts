@@ -11,23 +11,26 @@ export interface SweepReport {
 /**
  * Brings the data directory back in line with the metadata after crashes and interrupted
  * cleanups:
- * - blob files that no KV reference points at (a crash between writing a blob and
- *   committing its metadata, or between a commit and removing the replaced file) are
- *   deleted once older than `graceMs`, so uploads still in flight are left alone;
+ * - multipart uploads started more than `uploadExpiryMs` ago, or left behind by a deleted
+ *   bucket, are aborted;
  * - parts released by an abort, an overwrite or a completion whose cleanup did not finish
  *   are deleted;
- * - multipart uploads started more than `uploadExpiryMs` ago are aborted.
+ * - blob files that no KV reference points at (a crash between writing a blob and
+ *   committing its metadata, or between a commit and removing the replaced file) are
+ *   deleted. Blobs this process is still writing or committing are never touched, so the
+ *   sweep is safe while requests run.
  */
 export async function sweep(
   store: Store,
-  opts: { graceMs: number; uploadExpiryMs: number },
+  opts: { uploadExpiryMs: number },
 ): Promise<SweepReport> {
   const report: SweepReport = { orphanBlobsRemoved: 0, garbageCollected: 0, uploadsExpired: 0 };
-  const expired = [];
-  for await (const u of store.uploads.startedBefore(Date.now() - opts.uploadExpiryMs)) {
-    expired.push(u);
+  const doomed = [];
+  const expiredBefore = Date.now() - opts.uploadExpiryMs;
+  for await (const u of store.uploads.all()) {
+    if (u.upload.initiated < expiredBefore || !await store.buckets.get(u.bucket)) doomed.push(u);
   }
-  for (const { bucket, upload } of expired) {
+  for (const { bucket, upload } of doomed) {
     await store.uploads.abort(bucket, upload.key, upload.uploadId).catch(() => {});
     report.uploadsExpired++;
   }
@@ -35,8 +38,6 @@ export async function sweep(
     await store.parts.collect(e.value.uploadId);
     report.garbageCollected++;
   }
-  const graceMs = opts.graceMs;
-  const cutoff = Date.now() - graceMs;
   let batch: string[] = [];
   const flush = async () => {
     const refs = await store.kv.getMany(batch.map((id) => K.blobRef(id)));
@@ -49,7 +50,9 @@ export async function sweep(
     batch = [];
   };
   for await (const blob of store.blobs.list()) {
-    if (blob.mtime && blob.mtime.getTime() > cutoff) continue;
+    // Pending is checked before the reference is read: a blob that stops being pending
+    // has either been committed (its reference exists) or removed.
+    if (store.blobs.isPending(blob.id)) continue;
     batch.push(blob.id);
     if (batch.length === 10) await flush();
   }

@@ -76,7 +76,10 @@ export class ObjectStore {
       else op.sum(K.bucketObjectCount(name), 1n);
       op.sum(K.bucketBytes(name), u64Delta(rec.size - (old.value?.size ?? 0)));
       apply?.(op);
-      if ((await op.commit()).ok) return old.value;
+      if ((await op.commit()).ok) {
+        if (rec.layout.kind === "single" && rec.layout.blobId) this.#blobs.settle(rec.layout.blobId);
+        return old.value;
+      }
       await this.#assertBucketCurrent(bucket);
       return RETRY;
     });

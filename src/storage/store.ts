@@ -53,6 +53,16 @@ export class Store {
     return storageTotals(this.kv);
   }
 
+  /**
+   * Deletes an empty bucket and aborts its incomplete multipart uploads, which (as in S3)
+   * do not keep a bucket alive. Returns how many uploads were aborted.
+   */
+  async deleteBucket(name: string): Promise<number> {
+    const startedBefore = Date.now();
+    await this.buckets.delete(name);
+    return await this.uploads.abortAll(name, startedBefore);
+  }
+
   /** SHA-256 (hex) of the management API key; the key itself is never stored. */
   async adminKeyHash(): Promise<string | null> {
     return (await this.kv.get<string>(K.adminKey())).value;

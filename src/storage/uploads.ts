@@ -82,7 +82,9 @@ export class UploadStore {
         .sum(K.uploadRevision(uploadId), 1n);
       if (part.blobId) op.set(K.blobRef(part.blobId), { upload: uploadId, part: part.partNumber });
       if (old.value?.blobId) op.delete(K.blobRef(old.value.blobId));
-      return (await op.commit()).ok ? old.value : RETRY;
+      if (!(await op.commit()).ok) return RETRY;
+      if (part.blobId) this.#blobs.settle(part.blobId);
+      return old.value;
     }).catch(async (err) => {
       if (part.blobId) await this.#blobs.remove(part.blobId);
       throw err;
@@ -211,10 +213,32 @@ export class UploadStore {
     return page;
   }
 
-  /** Every upload of every bucket started before `before` (for expiry), with its bucket. */
-  async *startedBefore(before: number): AsyncGenerator<{ bucket: string; upload: UploadRecord }> {
+  /**
+   * Aborts a bucket's uploads initiated before `before` (uploads of a bucket re-created
+   * under the same name afterwards are left alone); returns how many it aborted.
+   */
+  async abortAll(bucket: string, before: number): Promise<number> {
+    const doomed: UploadRecord[] = [];
+    for await (const e of this.#kv.list<UploadRecord>({ prefix: K.uploads(bucket) })) {
+      if (e.value.initiated <= before) doomed.push(e.value);
+    }
+    let aborted = 0;
+    for (const u of doomed) {
+      try {
+        await this.abort(bucket, u.key, u.uploadId);
+        aborted++;
+      } catch (err) {
+        // Completed or aborted meanwhile: nothing left to do for it.
+        if (!(err instanceof StorageError) || err.kind !== "UploadNotFound") throw err;
+      }
+    }
+    return aborted;
+  }
+
+  /** Every in-progress upload of every bucket, with its bucket (for the sweeper). */
+  async *all(): AsyncGenerator<{ bucket: string; upload: UploadRecord }> {
     for await (const e of this.#kv.list<UploadRecord>({ prefix: K.uploadsAll() })) {
-      if (e.value.initiated < before) yield { bucket: e.key[1] as string, upload: e.value };
+      yield { bucket: e.key[1] as string, upload: e.value };
     }
   }
 

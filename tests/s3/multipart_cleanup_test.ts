@@ -188,6 +188,104 @@ Deno.test("aborting, completing, deleting and overwriting leave no part blob beh
   });
 });
 
+Deno.test("racing Complete, Abort and UploadPart leave one outcome and no stray blob", async (t) => {
+  await withServer(async (server) => {
+    await createBucket(server, "races");
+    const baseline = await blobCount(server);
+    const big = generatedBytes(5 * MiB, 60);
+
+    await t.step("Complete and Abort sent together: exactly one succeeds", async () => {
+      for (let round = 0; round < 5; round++) {
+        const key = `ca${round}`;
+        const uploadId = await createUpload(server, "races", key);
+        const parts = [
+          await uploadPart(server, "races", key, uploadId, 1, big),
+          await uploadPart(server, "races", key, uploadId, 2, "tail"),
+        ];
+        const [complete, abort] = await Promise.all([
+          sendComplete(server, "races", key, uploadId, parts),
+          sendAbort(server, "races", key, uploadId),
+        ]);
+        const got = await rawRequest(server, { method: "HEAD", path: `/races/${key}` });
+        if (complete.status === 200) {
+          assertS3Error(abort, 404, "NoSuchUpload");
+          assert.equal(got.status, 200);
+          assert.equal(await blobCount(server), baseline + 2);
+          assert.equal(
+            (await rawRequest(server, { method: "DELETE", path: `/races/${key}` })).status,
+            204,
+          );
+        } else {
+          assertS3Error(complete, 404, "NoSuchUpload");
+          assert.equal(abort.status, 204);
+          assert.equal(got.status, 404);
+        }
+        assert.equal(await blobCount(server), baseline, `round ${round}`);
+      }
+    });
+
+    await t.step(
+      "a part that arrives during Complete is dropped or refused and leaves no blob",
+      async () => {
+        for (let round = 0; round < 5; round++) {
+          const key = `cp${round}`;
+          const uploadId = await createUpload(server, "races", key);
+          const parts = [
+            await uploadPart(server, "races", key, uploadId, 1, big),
+            await uploadPart(server, "races", key, uploadId, 2, "tail"),
+          ];
+          const [complete, late] = await Promise.all([
+            sendComplete(server, "races", key, uploadId, parts),
+            sendPart(server, "races", key, uploadId, 3, generatedBytes(100_000, round)),
+          ]);
+          assert.equal(complete.status, 200, complete.text);
+          if (late.status !== 200) assertS3Error(late, 404, "NoSuchUpload");
+          // Either way the object is parts 1 and 2, and part 3 has no file.
+          assert.equal(await blobCount(server), baseline + 2);
+          const got = await rawRequest(server, { method: "GET", path: `/races/${key}` });
+          assert.equal(got.bytes.length, 5 * MiB + 4);
+          assert.equal(
+            (await rawRequest(server, { method: "DELETE", path: `/races/${key}` })).status,
+            204,
+          );
+          assert.equal(await blobCount(server), baseline, `round ${round}`);
+        }
+      },
+    );
+  });
+});
+
+Deno.test("DeleteBucket aborts the bucket's uploads in progress and deletes their parts", async (t) => {
+  await withServer(async (server) => {
+    await createBucket(server, "doomed");
+    const baseline = await blobCount(server);
+    const uploadId = await createUpload(server, "doomed", "k");
+    await uploadPart(server, "doomed", "k", uploadId, 1, "part one");
+    await uploadPart(server, "doomed", "k", uploadId, 2, "part two");
+
+    await t.step(
+      "DeleteBucket of a bucket holding only an upload in progress answers 204",
+      async () => {
+        // As in S3: uploads in progress do not keep a bucket alive.
+        const r = await rawRequest(server, { method: "DELETE", path: "/doomed" });
+        assert.equal(r.status, 204, r.text);
+      },
+    );
+
+    await t.step("the upload's part blobs are deleted with the bucket", async () => {
+      assert.equal(await blobCount(server), baseline);
+    });
+
+    await t.step("a bucket re-created under the same name has no uploads", async () => {
+      await createBucket(server, "doomed");
+      const listed = await rawRequest(server, { method: "GET", path: "/doomed?uploads" });
+      assert.equal(listed.status, 200, listed.text);
+      assert.deepEqual(xmlValues(listed.text, "UploadId"), []);
+      assertS3Error(await sendListParts(server, "doomed", "k", uploadId), 404, "NoSuchUpload");
+    });
+  });
+});
+
 Deno.test("incomplete uploads expire after --upload-expiry and their parts are deleted", async (t) => {
   let server = await startTestServer();
   try {

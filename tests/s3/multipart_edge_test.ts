@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { startWithSecondCredential } from "../helpers/credentials.ts";
 import { withServer } from "../helpers/server.ts";
-import { concat, rawRequest, sha256Hex, signRequest } from "../helpers/sign.ts";
+import { concat, type RawRequest, rawRequest, sha256Hex, signRequest } from "../helpers/sign.ts";
 import { assertS3Error, xmlValue, xmlValues } from "../helpers/s3.ts";
 import { md5Hex } from "../helpers/checksums.ts";
 import { generatedBytes, MiB, sha256Of } from "../helpers/data.ts";
@@ -178,6 +179,65 @@ Deno.test("an unknown, finished or foreign upload id answers NoSuchUpload", asyn
       );
     });
   });
+});
+
+Deno.test("another credential cannot see or touch an owner's uploads", async (t) => {
+  const { server, other } = await startWithSecondCredential();
+  try {
+    await createBucket(server, "owned");
+    await createBucket(server, "owned-src");
+    const src = await rawRequest(server, { method: "PUT", path: "/owned-src/s", body: "src" });
+    assert.equal(src.status, 200);
+    const uploadId = await createUpload(server, "owned", "k");
+    const part = await uploadPart(server, "owned", "k", uploadId, 1, "mine");
+    const as = (method: string, path: string, extra: Partial<RawRequest> = {}) =>
+      rawRequest(server, { method, path, credentials: other, ...extra });
+
+    await t.step(
+      "CreateMultipartUpload, ListMultipartUploads, ListParts, UploadPart, Complete and Abort are 403 AccessDenied",
+      async () => {
+        assertS3Error(await as("GET", "/owned?uploads"), 403, "AccessDenied");
+        assertS3Error(await as("GET", `/owned/k?uploadId=${uploadId}`), 403, "AccessDenied");
+        assertS3Error(
+          await as("PUT", `/owned/k?partNumber=1&uploadId=${uploadId}`, { body: "theirs" }),
+          403,
+          "AccessDenied",
+        );
+        assertS3Error(
+          await as("POST", `/owned/k?uploadId=${uploadId}`, { body: completeXml([part]) }),
+          403,
+          "AccessDenied",
+        );
+        assertS3Error(await as("DELETE", `/owned/k?uploadId=${uploadId}`), 403, "AccessDenied");
+        assertS3Error(await as("POST", "/owned/k2?uploads"), 403, "AccessDenied");
+      },
+    );
+
+    await t.step(
+      "UploadPartCopy from a bucket the caller does not own is 403 AccessDenied",
+      async () => {
+        const mine = await as("PUT", "/theirs-bucket");
+        assert.equal(mine.status, 200, mine.text);
+        const created = await as("POST", "/theirs-bucket/k?uploads");
+        const theirUpload = xmlValue(created.text, "UploadId")!;
+        const r = await as("PUT", `/theirs-bucket/k?partNumber=1&uploadId=${theirUpload}`, {
+          headers: { "x-amz-copy-source": "/owned-src/s" },
+        });
+        assertS3Error(r, 403, "AccessDenied");
+      },
+    );
+
+    await t.step("the owner's upload is untouched and still completes", async () => {
+      const listed = await sendListParts(server, "owned", "k", uploadId);
+      assert.deepEqual(xmlValues(listed.text, "ETag"), [part.etag]);
+      const r = await sendComplete(server, "owned", "k", uploadId, [part]);
+      assert.equal(r.status, 200, r.text);
+      const got = await rawRequest(server, { method: "GET", path: "/owned/k" });
+      assert.equal(got.text, "mine");
+    });
+  } finally {
+    await server.stop();
+  }
 });
 
 Deno.test("UploadPartCopy refuses bad sources and ranges and keeps no part", async (t) => {

@@ -14,7 +14,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { withServer } from "../helpers/server.ts";
 import { concat, rawRequest } from "../helpers/sign.ts";
 import { utf8, xmlValue } from "../helpers/s3.ts";
-import { b64, crc32, md5Hex } from "../helpers/checksums.ts";
+import { b64, crc32, crc32c, md5Hex } from "../helpers/checksums.ts";
 import { generatedBytes, MiB, sha256Of } from "../helpers/data.ts";
 import { aws, awsCliEnv, CURL, run, withTempDir } from "../helpers/cli.ts";
 
@@ -206,6 +206,44 @@ Deno.test("presigned URLs from @aws-sdk/s3-request-presigner work with plain fet
       const got = await s3.send(new GetObjectCommand({ Bucket: "presign", Key: "parts.bin" }));
       assert.equal(sha256Of(await got.Body!.transformToByteArray()), sha256Of(concat(bodies)));
     });
+
+    await t.step(
+      "presigned parts of a CRC32C upload carry the empty CRC32C and store the real one",
+      async () => {
+        const { UploadId } = await s3.send(
+          new CreateMultipartUploadCommand({
+            Bucket: "presign",
+            Key: "crc32c.bin",
+            ChecksumAlgorithm: "CRC32C",
+          }),
+        );
+        const body = generatedBytes(70_000, 4);
+        const url = await getSignedUrl(
+          s3,
+          new UploadPartCommand({
+            Bucket: "presign",
+            Key: "crc32c.bin",
+            UploadId,
+            PartNumber: 1,
+            ChecksumAlgorithm: "CRC32C",
+          }),
+          { expiresIn: 60 },
+        );
+        assert.equal(new URL(url).searchParams.get("x-amz-checksum-crc32c"), "AAAAAA==");
+        const r = await plainFetch(url, { method: "PUT", body });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.headers.get("x-amz-checksum-crc32c"), b64(crc32c(body)));
+        const done = await s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: "presign",
+            Key: "crc32c.bin",
+            UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r.headers.get("etag")! }] },
+          }),
+        );
+        assert.equal(done.ChecksumCRC32C, `${b64(crc32c(crc32c(body)))}-1`);
+      },
+    );
 
     await t.step("a presigned DELETE URL deletes the object", async () => {
       const url = await getSignedUrl(

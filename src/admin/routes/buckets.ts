@@ -104,17 +104,15 @@ export function bucketRoutes({ store, config, log }: AdminDeps): Hono<AdminEnv> 
         const stats = await store.buckets.stats(name);
         if (stats.objects > 0) throw notEmpty(name, stats.objects);
       }
-      const startedBefore = Date.now();
+      let abortedUploads: number;
       try {
-        await store.buckets.delete(name);
+        abortedUploads = await store.deleteBucket(name);
       } catch (err) {
         if (!(err instanceof StorageError) || err.kind !== "BucketNotEmpty") throw err;
         // An object arrived between emptying and deleting: a force delete goes round again.
         if (!force || round + 1 >= FORCE_ROUNDS) throw notEmpty(name, null);
         continue;
       }
-      // Incomplete uploads do not keep a bucket alive; they go with it, like the S3 delete.
-      const abortedUploads = await abortUploads(store, name, startedBefore);
       log.info("bucket deleted", {
         bucket: name,
         force,
@@ -155,35 +153,5 @@ async function deleteAllObjects(store: Store, bucket: string): Promise<number> {
     if (page.objects.length === 0) return deleted;
     const result = await store.objects.deleteMany(bucket, page.objects.map((o) => o.key));
     for (const record of result.values()) if (record) deleted++;
-  }
-}
-
-/** Aborts a bucket's uploads initiated before `before`; returns how many it aborted. */
-async function abortUploads(store: Store, bucket: string, before: number): Promise<number> {
-  let aborted = 0;
-  let keyMarker: string | null = null;
-  let uploadIdMarker: string | null = null;
-  while (true) {
-    const page = await store.uploads.list(bucket, {
-      prefix: "",
-      delimiter: null,
-      keyMarker,
-      uploadIdMarker,
-      maxUploads: BATCH,
-    });
-    for (const u of page.uploads) {
-      if (u.initiated > before) continue;
-      try {
-        await store.uploads.abort(bucket, u.key, u.uploadId);
-        aborted++;
-      } catch (err) {
-        // Completed or aborted meanwhile: nothing left to do for it.
-        if (!(err instanceof StorageError) || err.kind !== "UploadNotFound") throw err;
-      }
-    }
-    const last = page.uploads.at(-1);
-    if (!page.isTruncated || !last) return aborted;
-    keyMarker = last.key;
-    uploadIdMarker = last.uploadId;
   }
 }

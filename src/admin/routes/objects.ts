@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import type { ObjectRecord, PartRecord } from "../../storage/records.ts";
 import type { Store } from "../../storage/store.ts";
 import type { AdminDeps, AdminEnv } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -10,7 +11,7 @@ import {
   queryString,
   readJsonObject,
 } from "../validate.ts";
-import { done, objectView } from "../views.ts";
+import { checksumView, done, objectView, partView } from "../views.ts";
 
 /** At most this many keys per delete request, as S3's DeleteObjects. */
 const MAX_DELETE_KEYS = 1000;
@@ -22,30 +23,58 @@ export async function existingBucket(store: Store, name: string) {
   return entry;
 }
 
-/** One page of a bucket's objects from `?prefix=&limit=&cursor=` (the cursor is the last key). */
+/**
+ * One page of a bucket's objects from `?prefix=&delimiter=&limit=&cursor=` (the cursor is the
+ * last key or folder). With a delimiter, keys that go on past it after the prefix roll up
+ * into `prefixes` (the folders of the console), as S3's CommonPrefixes.
+ */
 export async function objectPage(store: Store, bucket: string, c: Context) {
   const prefix = queryString(c, "prefix", { maxBytes: 1024 }) ?? "";
+  const delimiter = queryString(c, "delimiter", { min: 1, max: 64 }) ?? null;
   const page = pageRequest(c, isString);
   const listed = await store.listObjects(bucket, {
     prefix,
-    delimiter: null,
+    delimiter,
     startAfter: page.after,
     maxKeys: page.limit,
   });
   return {
     objects: listed.objects.map((o) => objectView(o.key, o.record)),
+    ...(delimiter === null ? {} : { prefixes: listed.commonPrefixes }),
     next_cursor: nextCursor(listed.last, listed.isTruncated),
   };
 }
 
 /**
- * The object key path parameter: everything after `/objects/`, slashes included, decoded from
- * the raw request target (Hono keeps undecodable text as is; here it is a 400).
+ * Everything the API shows about one object: the summary, user metadata, the stored
+ * checksum, the parts of a multipart object and where its (first) blob lives.
  */
-function pathKey(c: Context, bucket: string): string {
+export async function objectDetails(store: Store, key: string, record: ObjectRecord) {
+  let blobId: string | null = null;
+  let parts: PartRecord[] = [];
+  if (record.layout.kind === "single") blobId = record.layout.blobId;
+  else {
+    parts = await store.objects.manifest(record.layout);
+    blobId = parts.find((p) => p.blobId !== null)?.blobId ?? null;
+  }
+  return {
+    ...objectView(key, record),
+    metadata: record.userMeta,
+    checksum: checksumView(record.checksum),
+    parts: parts.map(partView),
+    storage_path: blobId === null ? null : store.blobs.relativePath(blobId),
+  };
+}
+
+/**
+ * The object key path parameter: everything after `/<segment>/` (`objects`, `download`),
+ * slashes included, decoded from the raw request target (Hono keeps undecodable text as is;
+ * here it is a 400).
+ */
+export function pathKey(c: Context, bucket: string, segment = "objects"): string {
   const url = c.req.url;
   const target = url.slice(url.indexOf("/", url.indexOf("//") + 2)).split("?")[0];
-  const marker = `/buckets/${bucket}/objects/`;
+  const marker = `/buckets/${bucket}/${segment}/`;
   const raw = target.slice(target.indexOf(marker) + marker.length);
   let key: string;
   try {
@@ -105,17 +134,7 @@ export function objectRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
     await existingBucket(store, bucket);
     const record = await store.objects.get(bucket, key);
     if (!record) throw new ApiError(404, `object ${key} not found in bucket ${bucket}`, "key");
-    let blobId: string | null = null;
-    if (record.layout.kind === "single") blobId = record.layout.blobId;
-    else {
-      const parts = await store.objects.manifest(record.layout);
-      blobId = parts.find((p) => p.blobId !== null)?.blobId ?? null;
-    }
-    return c.json({
-      ...objectView(key, record),
-      metadata: record.userMeta,
-      storage_path: blobId === null ? null : store.blobs.relativePath(blobId),
-    });
+    return c.json(await objectDetails(store, key, record));
   });
 
   r.delete("/buckets/:bucket/objects/:key{.+}", async (c) => {

@@ -61,7 +61,7 @@ export async function headBucket(ctx: S3Context): Promise<Response> {
 export async function deleteBucket(ctx: S3Context): Promise<Response> {
   await ownedBucket(ctx);
   try {
-    await ctx.app.store.buckets.delete(ctx.bucket);
+    await ctx.app.store.deleteBucket(ctx.bucket);
   } catch (err) {
     if (err instanceof StorageError && err.kind === "BucketNotEmpty") {
       throw new S3Error("BucketNotEmpty", undefined, { BucketName: ctx.bucket });

@@ -1,4 +1,5 @@
 import { StorageError } from "../../storage/errors.ts";
+import { MAX_PARTS } from "../../storage/limits.ts";
 import type { PartRecord, UploadRecord } from "../../storage/records.ts";
 import { newUploadId } from "../../storage/uploads.ts";
 import {
@@ -12,9 +13,6 @@ import { S3Error } from "../errors.ts";
 import { ingestBody } from "../ingest.ts";
 import { storedHeaders } from "../object_headers.ts";
 import { renderCopyPartResult, renderInitiateMultipartUploadResult } from "../xml.ts";
-
-/** S3's part numbers run from 1 to 10,000. */
-export const MAX_PARTS = 10_000;
 
 /**
  * CreateMultipartUpload: content headers and `x-amz-meta-*` are kept for the object; an

@@ -1,4 +1,5 @@
 import { StorageError } from "../../storage/errors.ts";
+import { MAX_OBJECT_BYTES, MAX_PARTS } from "../../storage/limits.ts";
 import { toRuns } from "../../storage/parts.ts";
 import type {
   ObjectRecord,
@@ -25,12 +26,7 @@ import {
   MAX_COMPLETE_XML_BYTES,
   parseCompleteMultipartUpload,
 } from "../xml_parse.ts";
-import { currentUpload, MAX_PARTS } from "./multipart.ts";
-
-/** Every part but the last must be at least 5 MiB. */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-/** S3's largest object. */
-export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+import { currentUpload } from "./multipart.ts";
 
 /**
  * CompleteMultipartUpload: validates the client's part list against the stored parts and
@@ -39,8 +35,9 @@ export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 export async function completeMultipartUpload(ctx: S3Context): Promise<Response> {
   const bucket = await ownedBucket(ctx);
   const upload = await currentUpload(ctx);
+  // Its x-amz-checksum-* headers describe the object (see verifyRequestChecksum).
   const requested = parseCompleteMultipartUpload(
-    await readSmallBody(ctx, MAX_COMPLETE_XML_BYTES),
+    await readSmallBody(ctx, MAX_COMPLETE_XML_BYTES, { checksumHeadersDescribeObject: true }),
   ).parts;
   let record: ObjectRecord;
   try {
@@ -111,10 +108,10 @@ function buildCompletion(
     parts.push(part);
   }
   parts.forEach((p, i) => {
-    if (i < parts.length - 1 && p.size < MIN_PART_BYTES) {
+    if (i < parts.length - 1 && p.size < ctx.app.config.minPartSizeBytes) {
       throw new S3Error("EntityTooSmall", undefined, {
         ProposedSize: String(p.size),
-        MinSizeAllowed: String(MIN_PART_BYTES),
+        MinSizeAllowed: String(ctx.app.config.minPartSizeBytes),
         PartNumber: String(p.partNumber),
         ETag: p.etag.replaceAll('"', ""),
       });

@@ -1,4 +1,5 @@
-import { MAX_KEY_BYTES, utf8Length } from "../address.ts";
+import { MAX_KEY_BYTES } from "../../storage/limits.ts";
+import { utf8Length } from "../address.ts";
 import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
 import { readSmallBody } from "../ingest.ts";
 import { renderDeleteResult } from "../xml.ts";

@@ -9,7 +9,8 @@ import {
 import { openPayload } from "../../auth/payload.ts";
 import type { BlobWriter } from "../../storage/blobs.ts";
 import type { ObjectRecord, StoredChecksum } from "../../storage/records.ts";
-import { isValidBucketName, MAX_KEY_BYTES, utf8Length } from "../address.ts";
+import { MAX_BLOB_BYTES, MAX_KEY_BYTES } from "../../storage/limits.ts";
+import { isValidBucketName, utf8Length } from "../address.ts";
 import {
   checksumHeaderName,
   checksumMismatchError,
@@ -21,7 +22,6 @@ import {
 import { ownedBucket, type S3App, type S3Context, xmlResponse } from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { boundaryOf, FormDataReader } from "../form_data.ts";
-import { MAX_PUT_BYTES } from "../ingest.ts";
 import { storedHeaders } from "../object_headers.ts";
 import {
   postChecksumRequest,
@@ -65,7 +65,8 @@ export async function postObject(
   const length = req.headers.get("content-length");
   const payload = openPayload(req.body, { kind: "unsigned" }, {
     contentLength: length !== null && /^\d{1,16}$/.test(length) ? Number(length) : null,
-    maxBytes: MAX_PUT_BYTES + 1024 * 1024,
+    maxBytes: MAX_BLOB_BYTES + 1024 * 1024,
+    idleTimeoutMs: app.config.bodyTimeoutSeconds * 1000,
   });
   const form = new FormDataReader(payload.chunks(), boundary);
   let ctx: S3Context | null = null;
@@ -159,7 +160,7 @@ async function receiveFile(
   if (contentMd5 !== null && fromBase64Strict(contentMd5.trim())?.length !== 16) {
     throw new S3Error("InvalidDigest");
   }
-  const max = Math.min(range?.max ?? MAX_PUT_BYTES, MAX_PUT_BYTES);
+  const max = Math.min(range?.max ?? MAX_BLOB_BYTES, MAX_BLOB_BYTES);
   const md5 = createMd5();
   const checksum = wanted ? createChecksum(wanted.algorithm) : null;
   let blob: BlobWriter | null = null;

@@ -1,0 +1,114 @@
+/**
+ * Small-request load with Debian's `wrk` and lua/cycle.lua: one wrk thread, pinned to the
+ * client core, cycling through a file of presigned paths. wrk is a C event loop; its own CPU
+ * time is read from the shell's `times` builtin after it exits (what it costs the machine),
+ * and the server's from /proc (what each request costs the server).
+ */
+import { cpuSeconds } from "./procs.ts";
+
+const CYCLE_LUA = new URL("./lua/cycle.lua", import.meta.url).pathname;
+
+export interface WrkJob {
+  /** Base URL of the server (`http://127.0.0.1:PORT`); paths come from `pathsFile`. */
+  url: string;
+  pathsFile: string;
+  method: "GET" | "HEAD" | "PUT" | "DELETE";
+  bodyBytes: number;
+  connections: number;
+  seconds: number;
+  /** Index of the first path to use. */
+  offset: number;
+  /** CPU list for the generator (`taskset -c`), or null. */
+  cpus: string | null;
+  /** The server process, for its CPU time. */
+  serverPid: number;
+}
+
+export interface WrkResult {
+  requests: number;
+  seconds: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses other than 2xx/3xx plus socket errors and timeouts. */
+  errors: number;
+  /** Server CPU seconds used per wall second (1.0 = one core busy). */
+  serverCores: number;
+  /** Server CPU time per request, µs. */
+  serverCpuUsPerOp: number;
+  /** wrk's own CPU seconds per wall second. */
+  wrkCores: number;
+  /** wrk's CPU time per request, µs. */
+  wrkCpuUsPerOp: number;
+}
+
+interface WrkJson {
+  requests: number;
+  duration_us: number;
+  p50_us: number;
+  p99_us: number;
+  errors_connect: number;
+  errors_read: number;
+  errors_write: number;
+  errors_status: number;
+  errors_timeout: number;
+}
+
+/** Runs wrk once and returns throughput, latency and CPU costs. */
+export async function runWrk(job: WrkJob): Promise<WrkResult> {
+  const wrk = [
+    "wrk",
+    "-t1",
+    `-c${job.connections}`,
+    `-d${job.seconds}s`,
+    "--timeout",
+    "30s",
+    "-s",
+    CYCLE_LUA,
+    job.url,
+    "--",
+    job.pathsFile,
+    job.method,
+    String(job.bodyBytes),
+    String(job.offset),
+  ];
+  const pin = job.cpus === null ? [] : ["taskset", "-c", job.cpus];
+  // `times` prints the shell's and then its children's user/system time.
+  const script = `${[...pin, ...wrk].map(shellQuote).join(" ")}; rc=$?; times; exit $rc`;
+  const cpu0 = cpuSeconds(job.serverPid);
+  const t0 = performance.now();
+  const out = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped", stderr: "piped" })
+    .output();
+  const wall = (performance.now() - t0) / 1000;
+  const serverCpu = cpuSeconds(job.serverPid) - cpu0;
+  const stdout = new TextDecoder().decode(out.stdout);
+  const line = /^BENCHJSON (\{.*\})$/m.exec(stdout)?.[1];
+  if (!out.success || !line) {
+    throw new Error(`wrk failed:\n${stdout}\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  const j = JSON.parse(line) as WrkJson;
+  const times = [...stdout.matchAll(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/g)];
+  const child = times.at(-1);
+  const wrkCpu = child
+    ? Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])
+    : NaN;
+  const seconds = j.duration_us / 1e6;
+  const requests = Math.max(j.requests, 1);
+  return {
+    requests: j.requests,
+    seconds,
+    opsPerSec: j.requests / seconds,
+    p50Ms: j.p50_us / 1000,
+    p99Ms: j.p99_us / 1000,
+    errors: j.errors_status + j.errors_connect + j.errors_read + j.errors_write +
+      j.errors_timeout,
+    serverCores: serverCpu / wall,
+    serverCpuUsPerOp: serverCpu / requests * 1e6,
+    wrkCores: wrkCpu / seconds,
+    wrkCpuUsPerOp: wrkCpu / requests * 1e6,
+  };
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,80 @@
+/**
+ * Counts failed authentication attempts per source address and refuses a source that fails
+ * too often, for the rest of the window. Guessing a 40-character secret is hopeless anyway;
+ * this keeps brute force of the admin key and credential probing from costing CPU and from
+ * filling the log.
+ *
+ * @example
+ * const limiter = new FailureLimiter({ maxFailures: 20, windowMs: 60_000 });
+ * if (limiter.isBlocked(ip)) return tooMany();
+ * if (!ok) limiter.recordFailure(ip);
+ */
+export class FailureLimiter {
+  readonly #max: number;
+  readonly #windowMs: number;
+  readonly #maxSources: number;
+  readonly #now: () => number;
+  readonly #windows = new Map<string, { start: number; failures: number }>();
+
+  constructor(opts: {
+    maxFailures: number;
+    windowMs: number;
+    /** Bounds memory when failures come from very many addresses. */
+    maxSources?: number;
+    now?: () => number;
+  }) {
+    this.#max = opts.maxFailures;
+    this.#windowMs = opts.windowMs;
+    this.#maxSources = opts.maxSources ?? 10_000;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Whether this source used up its failures in the current window. */
+  isBlocked(source: string): boolean {
+    const w = this.#current(source);
+    return w !== null && w.failures >= this.#max;
+  }
+
+  /** Seconds until a blocked source may try again (for Retry-After). */
+  retryAfterSeconds(source: string): number {
+    const w = this.#current(source);
+    return w ? Math.max(1, Math.ceil((w.start + this.#windowMs - this.#now()) / 1000)) : 0;
+  }
+
+  recordFailure(source: string): void {
+    const now = this.#now();
+    const w = this.#current(source);
+    if (w) {
+      w.failures++;
+      return;
+    }
+    if (this.#windows.size >= this.#maxSources) this.#prune(now);
+    if (this.#windows.size >= this.#maxSources) {
+      // Still full of live windows: forget the oldest source rather than grow without bound.
+      this.#windows.delete(this.#windows.keys().next().value!);
+    }
+    this.#windows.set(source, { start: now, failures: 1 });
+  }
+
+  #current(source: string): { start: number; failures: number } | null {
+    const w = this.#windows.get(source);
+    if (!w) return null;
+    if (this.#now() - w.start >= this.#windowMs) {
+      this.#windows.delete(source);
+      return null;
+    }
+    return w;
+  }
+
+  #prune(now: number): void {
+    for (const [source, w] of this.#windows) {
+      if (now - w.start >= this.#windowMs) this.#windows.delete(source);
+    }
+  }
+}
+
+/** The address a request came from, for per-source limits. */
+export function sourceOf(info: Deno.ServeHandlerInfo | undefined): string {
+  const addr = info?.remoteAddr as Deno.NetAddr | undefined;
+  return addr?.hostname ?? "unknown";
+}

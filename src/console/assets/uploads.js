@@ -1,0 +1,90 @@
+// Multipart uploads in progress, per bucket; abort frees their parts.
+
+import { api, listAll, paths } from "./api.js";
+import { confirmDialog, emptyState, errorState, h, loadingState, pageHeader, toast } from "./dom.js";
+import { formatCount, formatDate } from "./format.js";
+
+/** Buckets whose uploads are fetched at once. */
+const PARALLEL = 4;
+
+export async function render(main) {
+  document.title = "Multipart uploads · vStash console";
+  main.append(pageHeader("Multipart uploads", "Uploads that were started but not completed. Their parts use storage until the upload is completed or aborted; the server aborts them by itself after the configured expiry."));
+  const body = h("div", {});
+  main.append(body);
+
+  const load = async () => {
+    body.replaceChildren(loadingState("Loading uploads…"));
+    try {
+      const buckets = await listAll("/buckets", "buckets");
+      const found = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < buckets.length) {
+          const b = buckets[next++];
+          const uploads = await listAll(paths.uploads(b.name), "uploads");
+          if (uploads.length) found.push({ bucket: b.name, uploads });
+        }
+      };
+      await Promise.all(Array.from({ length: PARALLEL }, worker));
+      found.sort((a, b) => a.bucket.localeCompare(b.bucket));
+      draw(found);
+    } catch (err) {
+      body.replaceChildren(errorState(err, load));
+    }
+  };
+
+  const draw = (found) => {
+    if (found.length === 0) {
+      body.replaceChildren(emptyState("No uploads in progress", "Large uploads show here while their parts arrive."));
+      return;
+    }
+    body.replaceChildren(...found.map(({ bucket, uploads }) => {
+      const id = `uploads-${bucket}`;
+      return h(
+        "section",
+        { class: "card", "aria-labelledby": id },
+        h("h2", { id }, h("a", { href: `#/buckets/${encodeURIComponent(bucket)}/`, text: bucket }), h("span", { class: "muted small", text: ` · ${formatCount(uploads.length)} upload${uploads.length === 1 ? "" : "s"}` })),
+        h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            { class: "list" },
+            h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Key" }), h("th", { scope: "col", text: "Started" }), h("th", { scope: "col", class: "num", text: "Parts" }), h("th", { scope: "col", class: "num", text: "Received" }), h("th", { scope: "col", text: "Upload ID" }), h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })))),
+            h("tbody", {}, uploads.map((u) =>
+              h(
+                "tr",
+                {},
+                h("td", { class: "cell-name", "data-label": "Key" }, h("span", { class: "strong wrap", text: u.key })),
+                h("td", { "data-label": "Started", text: formatDate(u.initiated) }),
+                h("td", { class: "num", "data-label": "Parts", text: formatCount(u.part_count) }),
+                h("td", { class: "num", "data-label": "Received", text: u.size_human }),
+                h("td", { "data-label": "Upload ID" }, h("code", { class: "mono", title: u.upload_id, text: `${u.upload_id.slice(0, 12)}…` })),
+                h("td", { class: "cell-actions" }, h("button", { class: "btn btn-sm btn-danger-quiet", type: "button", "aria-label": `Abort upload of ${u.key}`, on: { click: () => abort(bucket, u) } }, "Abort")),
+              )
+            )),
+          ),
+        ),
+      );
+    }));
+  };
+
+  const abort = async (bucket, u) => {
+    const ok = await confirmDialog({
+      title: "Abort this upload?",
+      message: `The upload of ${u.key} stops and its ${formatCount(u.part_count)} part(s) (${u.size_human}) are deleted.`,
+      confirmLabel: "Abort upload",
+    });
+    if (!ok) return;
+    try {
+      await api("DELETE", paths.upload(bucket, u.upload_id, u.key));
+      toast("Upload aborted");
+    } catch (err) {
+      toast(err.message, "error");
+    }
+    await load();
+  };
+
+  await load();
+}

@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto";
+import type { BlobStore, BlobWriter } from "./blobs.ts";
+
+/** A body that is now a durable blob, with its MD5 (the ETag S3 derives from the bytes). */
+export interface IngestedBlob {
+  /** null for an empty body: empty objects and parts have no file. */
+  blobId: string | null;
+  size: number;
+  md5Hex: string;
+}
+
+export interface IngestOptions {
+  /** More bytes than this and the blob is dropped with BlobTooLarge. */
+  maxBytes: number;
+  /** Sees every chunk before it is written: extra digests (a CRC, a SHA-256). */
+  tap?: (chunk: Uint8Array) => void;
+}
+
+/** The body was longer than `maxBytes`; nothing was kept. */
+export class BlobTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`body is larger than ${maxBytes} bytes`);
+    this.name = "BlobTooLarge";
+  }
+}
+
+/**
+ * Reading the body failed (the client went away, the connection broke). The cause is kept;
+ * callers answer "interrupted upload" rather than "internal error".
+ */
+export class BodyReadError extends Error {
+  constructor(cause: unknown) {
+    super(`the request body could not be read: ${String(cause)}`, { cause });
+    this.name = "BodyReadError";
+  }
+}
+
+/**
+ * Streams a body into a new blob, chunk by chunk (never the whole body in memory), hashing
+ * MD5 as it goes, and makes the blob durable only once every byte arrived within the cap.
+ * On any failure the temp file is removed and the error thrown: nothing is kept.
+ *
+ * @example const { blobId, size, md5Hex } = await ingestBlob(store.blobs, req.body, { maxBytes: MAX_BLOB_BYTES });
+ */
+export async function ingestBlob(
+  blobs: BlobStore,
+  source: AsyncIterable<Uint8Array> | null,
+  opts: IngestOptions,
+): Promise<IngestedBlob> {
+  const md5 = createHash("md5");
+  let blob: BlobWriter | null = null;
+  let size = 0;
+  try {
+    if (source !== null) {
+      const chunks = source[Symbol.asyncIterator]();
+      while (true) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await chunks.next();
+        } catch (err) {
+          throw new BodyReadError(err);
+        }
+        if (next.done) break;
+        const chunk = next.value;
+        if (chunk.length === 0) continue;
+        size += chunk.length;
+        if (size > opts.maxBytes) {
+          // Stop reading: the rest of the body is the client's problem, not the disk's.
+          await Promise.resolve(chunks.return?.()).catch(() => {});
+          throw new BlobTooLarge(opts.maxBytes);
+        }
+        md5.update(chunk);
+        opts.tap?.(chunk);
+        blob ??= await blobs.create();
+        await blob.write(chunk);
+      }
+    }
+    const blobId = blob ? await (blob as BlobWriter).commit() : null;
+    return { blobId, size, md5Hex: md5.digest("hex") };
+  } catch (err) {
+    await (blob as BlobWriter | null)?.abort();
+    throw err;
+  }
+}

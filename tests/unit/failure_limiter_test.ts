@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { FailureLimiter } from "../../src/auth/failure_limiter.ts";
+
+Deno.test("FailureLimiter blocks a source after maxFailures and frees it when the window ends", () => {
+  let now = 1_000;
+  const limiter = new FailureLimiter({ maxFailures: 3, windowMs: 60_000, now: () => now });
+  for (let i = 0; i < 3; i++) {
+    assert.equal(limiter.isBlocked("10.0.0.1"), false);
+    limiter.recordFailure("10.0.0.1");
+  }
+  assert.equal(limiter.isBlocked("10.0.0.1"), true);
+  assert.equal(limiter.isBlocked("10.0.0.2"), false, "other sources are not affected");
+  assert.equal(limiter.retryAfterSeconds("10.0.0.1"), 60);
+  now += 59_000;
+  assert.equal(limiter.isBlocked("10.0.0.1"), true);
+  assert.equal(limiter.retryAfterSeconds("10.0.0.1"), 1);
+  now += 1_000;
+  assert.equal(limiter.isBlocked("10.0.0.1"), false);
+});
+
+Deno.test("FailureLimiter keeps at most maxSources addresses in memory", () => {
+  const now = 0;
+  const limiter = new FailureLimiter({
+    maxFailures: 1,
+    windowMs: 60_000,
+    maxSources: 100,
+    now: () => now,
+  });
+  for (let i = 0; i < 1_000; i++) limiter.recordFailure(`source-${i}`);
+  assert.equal(limiter.isBlocked("source-999"), true);
+  assert.equal(limiter.isBlocked("source-0"), false, "the oldest sources were forgotten");
+});
