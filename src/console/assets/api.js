@@ -117,7 +117,8 @@ export const paths = {
   download: (b, key) => `${BASE}/buckets/${enc(b)}/download/${enc(key)}`,
   uploads: (b) => `/buckets/${enc(b)}/uploads`,
   upload: (b, id, key) => `/buckets/${enc(b)}/uploads/${enc(id)}?key=${enc(key)}`,
-  part: (b, id, n, key) => `${BASE}/buckets/${enc(b)}/uploads/${enc(id)}/parts/${n}?key=${enc(key)}`,
+  part: (b, id, n, key) =>
+    `${BASE}/buckets/${enc(b)}/uploads/${enc(id)}/parts/${n}?key=${enc(key)}`,
   complete: (b, id, key) => `/buckets/${enc(b)}/uploads/${enc(id)}/complete?key=${enc(key)}`,
   putObject: (b, key) => `${BASE}/buckets/${enc(b)}/objects/${enc(key)}`,
 };

@@ -56,17 +56,43 @@ let firstRoute = true;
 
 function renderShell() {
   main = h("main", { id: "main", class: "main", tabindex: "-1" });
-  navLinks = NAV.map((n) => h("a", { href: n.href, data: { page: n.page } }, icon(n.icon), h("span", { text: n.label })));
-  const signOutButton = h("button", { class: "btn btn-quiet", type: "button" }, icon("logout"), h("span", { text: "Sign out" }));
+  navLinks = NAV.map((n) =>
+    h("a", { href: n.href, data: { page: n.page } }, icon(n.icon), h("span", { text: n.label }))
+  );
+  const signOutButton = h(
+    "button",
+    { class: "btn btn-quiet", type: "button" },
+    icon("logout"),
+    h("span", { text: "Sign out" }),
+  );
   signOutButton.addEventListener("click", onSignOut);
   replace(
     root,
     h(
       "div",
       { class: "shell" },
-      h("button", { class: "skip-link", type: "button", on: { click: () => main.focus() } }, "Skip to content"),
-      h("header", { class: "topbar" }, h("a", { class: "brand", href: "#/" }, icon("layers", "brand-mark"), h("span", { text: "vStash" })), h("span", { class: "spacer" }), signOutButton),
-      h("nav", { class: "sidenav", "aria-label": "Main" }, h("ul", {}, navLinks.map((a) => h("li", {}, a)))),
+      h(
+        "button",
+        { class: "skip-link", type: "button", on: { click: () => main.focus() } },
+        "Skip to content",
+      ),
+      h(
+        "header",
+        { class: "topbar" },
+        h(
+          "a",
+          { class: "brand", href: "#/" },
+          icon("layers", "brand-mark"),
+          h("span", { text: "vStash" }),
+        ),
+        h("span", { class: "spacer" }),
+        signOutButton,
+      ),
+      h(
+        "nav",
+        { class: "sidenav", "aria-label": "Main" },
+        h("ul", {}, navLinks.map((a) => h("li", {}, a))),
+      ),
       main,
       uploadPanel(),
     ),
@@ -87,7 +113,14 @@ async function route() {
   main.replaceChildren();
   if (!module) {
     document.title = "Not found · vStash console";
-    main.append(h("div", { class: "state state-empty" }, h("h1", { text: "Page not found" }), h("p", {}, h("a", { href: "#/" }, "Go to the dashboard"))));
+    main.append(
+      h(
+        "div",
+        { class: "state state-empty" },
+        h("h1", { text: "Page not found" }),
+        h("p", {}, h("a", { href: "#/" }, "Go to the dashboard")),
+      ),
+    );
     return;
   }
   // Moving focus to the new page tells screen readers that it changed.

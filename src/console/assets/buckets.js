@@ -2,7 +2,19 @@
 // what would be lost.
 
 import { api, ApiError, listAll, paths } from "./api.js";
-import { busy, confirmDialog, emptyState, errorState, field, h, loadingState, openDialog, pageHeader, showFormError, toast } from "./dom.js";
+import {
+  busy,
+  confirmDialog,
+  emptyState,
+  errorState,
+  field,
+  h,
+  loadingState,
+  openDialog,
+  pageHeader,
+  showFormError,
+  toast,
+} from "./dom.js";
 import { formatBytes, formatCount, formatDate } from "./format.js";
 
 const PAGE = 100;
@@ -10,7 +22,13 @@ const PAGE = 100;
 export async function render(main) {
   document.title = "Buckets · vStash console";
   const createButton = h("button", { class: "btn btn-primary", type: "button" }, "Create bucket");
-  main.append(pageHeader("Buckets", "Each bucket belongs to one credential, whose keys can use it over S3.", createButton));
+  main.append(
+    pageHeader(
+      "Buckets",
+      "Each bucket belongs to one credential, whose keys can use it over S3.",
+      createButton,
+    ),
+  );
   const body = h("div", {});
   main.append(body);
   let buckets = [];
@@ -19,7 +37,10 @@ export async function render(main) {
   const load = async (more = false) => {
     if (!more) body.replaceChildren(loadingState("Loading buckets…"));
     try {
-      const page = await api("GET", `/buckets?limit=${PAGE}${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page = await api(
+        "GET",
+        `/buckets?limit=${PAGE}${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       buckets = more ? buckets.concat(page.buckets) : page.buckets;
       cursor = page.next_cursor;
       draw();
@@ -30,28 +51,90 @@ export async function render(main) {
 
   const draw = () => {
     if (buckets.length === 0) {
-      body.replaceChildren(emptyState("No buckets yet", "A bucket holds objects. Create one, then upload files into it.", h("button", { class: "btn btn-primary", type: "button", on: { click: create } }, "Create bucket")));
+      body.replaceChildren(
+        emptyState(
+          "No buckets yet",
+          "A bucket holds objects. Create one, then upload files into it.",
+          h(
+            "button",
+            { class: "btn btn-primary", type: "button", on: { click: create } },
+            "Create bucket",
+          ),
+        ),
+      );
       return;
     }
     const rows = buckets.map((b) =>
       h(
         "tr",
         {},
-        h("td", { class: "cell-name", "data-label": "Name" }, h("a", { href: `#/buckets/${encodeURIComponent(b.name)}/`, class: "strong", text: b.name })),
+        h(
+          "td",
+          { class: "cell-name", "data-label": "Name" },
+          h("a", {
+            href: `#/buckets/${encodeURIComponent(b.name)}/`,
+            class: "strong",
+            text: b.name,
+          }),
+        ),
         h("td", { "data-label": "Owner", text: b.owner ?? `#${b.owner_id}` }),
         h("td", { class: "num", "data-label": "Objects", text: formatCount(b.object_count) }),
         h("td", { class: "num", "data-label": "Size", text: b.total_size_human }),
         h("td", { "data-label": "Created", text: formatDate(b.created_at) }),
-        h("td", { class: "cell-actions" }, h("button", { class: "btn btn-sm btn-danger-quiet", type: "button", "aria-label": `Delete bucket ${b.name}`, on: { click: () => remove(b) } }, "Delete")),
+        h(
+          "td",
+          { class: "cell-actions" },
+          h("button", {
+            class: "btn btn-sm btn-danger-quiet",
+            type: "button",
+            "aria-label": `Delete bucket ${b.name}`,
+            on: { click: () => remove(b) },
+          }, "Delete"),
+        ),
       )
     );
     body.replaceChildren(
       h(
         "div",
         { class: "table-wrap" },
-        h("table", { class: "list" }, h("caption", { class: "sr-only", text: "Buckets" }), h("thead", {}, h("tr", {}, ["Name", "Owner", "Objects", "Size", "Created"].map((t) => h("th", { scope: "col", class: t === "Objects" || t === "Size" ? "num" : null, text: t })), h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })))), h("tbody", {}, rows)),
+        h(
+          "table",
+          { class: "list" },
+          h("caption", { class: "sr-only", text: "Buckets" }),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Name", "Owner", "Objects", "Size", "Created"].map((t) =>
+                h("th", {
+                  scope: "col",
+                  class: t === "Objects" || t === "Size" ? "num" : null,
+                  text: t,
+                })
+              ),
+              h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
+            ),
+          ),
+          h("tbody", {}, rows),
+        ),
       ),
-      h("div", { class: "list-footer" }, h("span", { class: "muted", text: `${formatCount(buckets.length)} bucket${buckets.length === 1 ? "" : "s"}${cursor ? " shown" : ""}` }), cursor && h("button", { class: "btn", type: "button", on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) } }, "Load more")),
+      h(
+        "div",
+        { class: "list-footer" },
+        h("span", {
+          class: "muted",
+          text: `${formatCount(buckets.length)} bucket${buckets.length === 1 ? "" : "s"}${
+            cursor ? " shown" : ""
+          }`,
+        }),
+        cursor && h("button", {
+          class: "btn",
+          type: "button",
+          on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) },
+        }, "Load more"),
+      ),
     );
   };
 
@@ -66,7 +149,11 @@ export async function render(main) {
   const remove = async (b) => {
     const deleted = await deleteBucketDialog(b.name);
     if (deleted) {
-      toast(deleted.deleted_objects ? `Deleted bucket ${b.name} and ${formatCount(deleted.deleted_objects)} objects` : `Deleted bucket ${b.name}`);
+      toast(
+        deleted.deleted_objects
+          ? `Deleted bucket ${b.name} and ${formatCount(deleted.deleted_objects)} objects`
+          : `Deleted bucket ${b.name}`,
+      );
       await load();
     }
   };
@@ -78,29 +165,79 @@ export async function render(main) {
 /** The create dialog; resolves to the created bucket, or undefined when dismissed. */
 function createBucketDialog() {
   return openDialog("Create bucket", ({ body, footer, close }) => {
-    const name = h("input", { name: "name", type: "text", required: true, autocomplete: "off", spellcheck: "false", autocapitalize: "off", maxlength: 63, pattern: "[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]" });
-    const owner = h("select", { name: "owner_id", required: true }, h("option", { value: "", text: "Loading credentials…" }));
-    const submit = h("button", { class: "btn btn-primary", type: "submit", form: "create-bucket" }, "Create bucket");
+    const name = h("input", {
+      name: "name",
+      type: "text",
+      required: true,
+      autocomplete: "off",
+      spellcheck: "false",
+      autocapitalize: "off",
+      maxlength: 63,
+      pattern: "[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]",
+    });
+    const owner = h(
+      "select",
+      { name: "owner_id", required: true },
+      h("option", { value: "", text: "Loading credentials…" }),
+    );
+    const submit = h(
+      "button",
+      { class: "btn btn-primary", type: "submit", form: "create-bucket" },
+      "Create bucket",
+    );
     const form = h(
       "form",
       { id: "create-bucket", novalidate: true },
       h("p", { class: "form-error", role: "alert" }),
-      field({ id: "bucket-name", label: "Name", hint: "3–63 characters: lowercase letters, digits, dots and hyphens; starts and ends with a letter or digit.", input: name }),
-      field({ id: "bucket-owner", label: "Owner", hint: "The credential whose access key can use this bucket over S3.", input: owner }),
+      field({
+        id: "bucket-name",
+        label: "Name",
+        hint:
+          "3–63 characters: lowercase letters, digits, dots and hyphens; starts and ends with a letter or digit.",
+        input: name,
+      }),
+      field({
+        id: "bucket-owner",
+        label: "Owner",
+        hint: "The credential whose access key can use this bucket over S3.",
+        input: owner,
+      }),
     );
     body.append(form);
-    footer.append(h("button", { class: "btn", type: "button", on: { click: () => close() } }, "Cancel"), submit);
+    footer.append(
+      h("button", { class: "btn", type: "button", on: { click: () => close() } }, "Cancel"),
+      submit,
+    );
     name.autofocus = true;
     listAll("/credentials", "credentials").then((creds) => {
-      owner.replaceChildren(...creds.map((c) => h("option", { value: String(c.id), text: `${c.user_name || c.access_key}${c.user_name ? ` (${c.access_key})` : ""}${c.is_active ? "" : " — inactive"}` })));
-      if (creds.length === 0) owner.append(h("option", { value: "", text: "No credentials: create one first" }));
+      owner.replaceChildren(
+        ...creds.map((c) =>
+          h("option", {
+            value: String(c.id),
+            text: `${c.user_name || c.access_key}${c.user_name ? ` (${c.access_key})` : ""}${
+              c.is_active ? "" : " — inactive"
+            }`,
+          })
+        ),
+      );
+      if (creds.length === 0) {
+        owner.append(h("option", { value: "", text: "No credentials: create one first" }));
+      }
     }, (err) => showFormError(form, err));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      if (!name.value.trim()) return showFormError(form, new ApiError(400, "Enter a bucket name.", "name"));
-      if (!owner.value) return showFormError(form, new ApiError(400, "Choose an owner.", "owner_id"));
+      if (!name.value.trim()) {
+        return showFormError(form, new ApiError(400, "Enter a bucket name.", "name"));
+      }
+      if (!owner.value) {
+        return showFormError(form, new ApiError(400, "Choose an owner.", "owner_id"));
+      }
       try {
-        const created = await busy(submit, "Creating…", () => api("POST", "/buckets", { name: name.value.trim(), owner_id: Number(owner.value) }));
+        const created = await busy(
+          submit,
+          "Creating…",
+          () => api("POST", "/buckets", { name: name.value.trim(), owner_id: Number(owner.value) }),
+        );
         close(created);
       } catch (err) {
         showFormError(form, err);
@@ -116,7 +253,10 @@ function createBucketDialog() {
 async function deleteBucketDialog(name) {
   let details, uploads;
   try {
-    [details, uploads] = await Promise.all([api("GET", `${paths.bucket(name)}?limit=5`), api("GET", `${paths.uploads(name)}?limit=1000`)]);
+    [details, uploads] = await Promise.all([
+      api("GET", `${paths.bucket(name)}?limit=5`),
+      api("GET", `${paths.uploads(name)}?limit=1000`),
+    ]);
   } catch (err) {
     toast(err.message, "error");
     return undefined;
@@ -126,20 +266,58 @@ async function deleteBucketDialog(name) {
   let detailsNode = null;
   if (!empty) {
     const lost = [];
-    if (details.object_count > 0) lost.push(h("li", {}, h("strong", { text: `${formatCount(details.object_count)} object${details.object_count === 1 ? "" : "s"}` }), ` (${formatBytes(details.total_size)})`));
-    if (uploadCount > 0) lost.push(h("li", {}, h("strong", { text: `${uploadCount}${uploads.next_cursor ? "+" : ""} multipart upload${uploadCount === 1 ? "" : "s"}` }), " in progress"));
+    if (details.object_count > 0) {
+      lost.push(
+        h(
+          "li",
+          {},
+          h("strong", {
+            text: `${formatCount(details.object_count)} object${
+              details.object_count === 1 ? "" : "s"
+            }`,
+          }),
+          ` (${formatBytes(details.total_size)})`,
+        ),
+      );
+    }
+    if (uploadCount > 0) {
+      lost.push(
+        h(
+          "li",
+          {},
+          h("strong", {
+            text: `${uploadCount}${uploads.next_cursor ? "+" : ""} multipart upload${
+              uploadCount === 1 ? "" : "s"
+            }`,
+          }),
+          " in progress",
+        ),
+      );
+    }
     const sample = details.objects.map((o) => o.key);
     detailsNode = h(
       "div",
       { class: "callout callout-danger" },
-      h("p", { class: "strong", text: "This bucket is not empty. Deleting it permanently deletes:" }),
+      h("p", {
+        class: "strong",
+        text: "This bucket is not empty. Deleting it permanently deletes:",
+      }),
       h("ul", {}, lost),
-      sample.length > 0 && h("p", { class: "small" }, "Including ", sample.map((k, i) => [i ? ", " : "", h("code", { text: k })]), details.object_count > sample.length ? ", …" : "."),
+      sample.length > 0 &&
+        h(
+          "p",
+          { class: "small" },
+          "Including ",
+          sample.map((k, i) => [i ? ", " : "", h("code", { text: k })]),
+          details.object_count > sample.length ? ", …" : ".",
+        ),
     );
   }
   const confirmed = await confirmDialog({
     title: `Delete bucket ${name}?`,
-    message: empty ? "The bucket is empty. It will be deleted, and its name can be taken again." : "This cannot be undone.",
+    message: empty
+      ? "The bucket is empty. It will be deleted, and its name can be taken again."
+      : "This cannot be undone.",
     details: detailsNode,
     confirmLabel: empty ? "Delete bucket" : "Delete bucket and contents",
     typeToConfirm: empty ? undefined : name,

@@ -1,13 +1,36 @@
 // Credentials: S3 access keys. Create (the secret is shown once), activate/deactivate, delete.
 
 import { api } from "./api.js";
-import { busy, confirmDialog, copyField, emptyState, errorState, field, h, loadingState, openDialog, pageHeader, showFormError, toast } from "./dom.js";
+import {
+  busy,
+  confirmDialog,
+  copyField,
+  emptyState,
+  errorState,
+  field,
+  h,
+  loadingState,
+  openDialog,
+  pageHeader,
+  showFormError,
+  toast,
+} from "./dom.js";
 import { formatCount, formatDate } from "./format.js";
 
 export async function render(main) {
   document.title = "Credentials · vStash console";
-  const createButton = h("button", { class: "btn btn-primary", type: "button" }, "Create credential");
-  main.append(pageHeader("Credentials", "Access key pairs for S3 clients. Secrets are shown once, when created.", createButton));
+  const createButton = h(
+    "button",
+    { class: "btn btn-primary", type: "button" },
+    "Create credential",
+  );
+  main.append(
+    pageHeader(
+      "Credentials",
+      "Access key pairs for S3 clients. Secrets are shown once, when created.",
+      createButton,
+    ),
+  );
   const body = h("div", {});
   main.append(body);
   let creds = [];
@@ -16,7 +39,10 @@ export async function render(main) {
   const load = async (more = false) => {
     if (!more) body.replaceChildren(loadingState("Loading credentials…"));
     try {
-      const page = await api("GET", `/credentials?limit=100${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page = await api(
+        "GET",
+        `/credentials?limit=100${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       creds = more ? creds.concat(page.credentials) : page.credentials;
       cursor = page.next_cursor;
       draw();
@@ -27,7 +53,17 @@ export async function render(main) {
 
   const draw = () => {
     if (creds.length === 0) {
-      body.replaceChildren(emptyState("No credentials", "S3 clients need an access key pair. Create one.", h("button", { class: "btn btn-primary", type: "button", on: { click: create } }, "Create credential")));
+      body.replaceChildren(
+        emptyState(
+          "No credentials",
+          "S3 clients need an access key pair. Create one.",
+          h(
+            "button",
+            { class: "btn btn-primary", type: "button", on: { click: create } },
+            "Create credential",
+          ),
+        ),
+      );
       return;
     }
     const rows = creds.map((c) => {
@@ -35,16 +71,43 @@ export async function render(main) {
       return h(
         "tr",
         { class: c.is_active ? null : "inactive", data: { accessKey: c.access_key } },
-        h("td", { class: "cell-name", "data-label": "Name" }, c.user_name ? h("span", { class: "strong", text: c.user_name }) : h("span", { class: "muted", text: "(no name)" })),
-        h("td", { "data-label": "Access key" }, h("code", { class: "mono wrap", text: c.access_key })),
-        h("td", { "data-label": "Status" }, h("span", { class: c.is_active ? "badge badge-ok" : "badge badge-off", text: c.is_active ? "Active" : "Inactive" })),
+        h(
+          "td",
+          { class: "cell-name", "data-label": "Name" },
+          c.user_name
+            ? h("span", { class: "strong", text: c.user_name })
+            : h("span", { class: "muted", text: "(no name)" }),
+        ),
+        h(
+          "td",
+          { "data-label": "Access key" },
+          h("code", { class: "mono wrap", text: c.access_key }),
+        ),
+        h(
+          "td",
+          { "data-label": "Status" },
+          h("span", {
+            class: c.is_active ? "badge badge-ok" : "badge badge-off",
+            text: c.is_active ? "Active" : "Inactive",
+          }),
+        ),
         h("td", { class: "num", "data-label": "Buckets", text: formatCount(c.bucket_count) }),
         h("td", { "data-label": "Created", text: formatDate(c.created_at) }),
         h(
           "td",
           { class: "cell-actions" },
-          h("button", { class: "btn btn-sm", type: "button", "aria-label": `${c.is_active ? "Deactivate" : "Activate"} ${name}`, on: { click: (e) => toggle(c, e.currentTarget) } }, c.is_active ? "Deactivate" : "Activate"),
-          h("button", { class: "btn btn-sm btn-danger-quiet", type: "button", "aria-label": `Delete ${name}`, on: { click: () => remove(c) } }, "Delete"),
+          h("button", {
+            class: "btn btn-sm",
+            type: "button",
+            "aria-label": `${c.is_active ? "Deactivate" : "Activate"} ${name}`,
+            on: { click: (e) => toggle(c, e.currentTarget) },
+          }, c.is_active ? "Deactivate" : "Activate"),
+          h("button", {
+            class: "btn btn-sm btn-danger-quiet",
+            type: "button",
+            "aria-label": `Delete ${name}`,
+            on: { click: () => remove(c) },
+          }, "Delete"),
         ),
       );
     });
@@ -52,9 +115,38 @@ export async function render(main) {
       h(
         "div",
         { class: "table-wrap" },
-        h("table", { class: "list" }, h("caption", { class: "sr-only", text: "Credentials" }), h("thead", {}, h("tr", {}, ["Name", "Access key", "Status"].map((t) => h("th", { scope: "col", text: t })), h("th", { scope: "col", class: "num", text: "Buckets" }), h("th", { scope: "col", text: "Created" }), h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })))), h("tbody", {}, rows)),
+        h(
+          "table",
+          { class: "list" },
+          h("caption", { class: "sr-only", text: "Credentials" }),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Name", "Access key", "Status"].map((t) => h("th", { scope: "col", text: t })),
+              h("th", { scope: "col", class: "num", text: "Buckets" }),
+              h("th", { scope: "col", text: "Created" }),
+              h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
+            ),
+          ),
+          h("tbody", {}, rows),
+        ),
       ),
-      h("div", { class: "list-footer" }, h("span", { class: "muted", text: `${formatCount(creds.length)} credential${creds.length === 1 ? "" : "s"}` }), cursor && h("button", { class: "btn", type: "button", on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) } }, "Load more")),
+      h(
+        "div",
+        { class: "list-footer" },
+        h("span", {
+          class: "muted",
+          text: `${formatCount(creds.length)} credential${creds.length === 1 ? "" : "s"}`,
+        }),
+        cursor && h("button", {
+          class: "btn",
+          type: "button",
+          on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) },
+        }, "Load more"),
+      ),
     );
   };
 
@@ -67,13 +159,18 @@ export async function render(main) {
     if (c.is_active) {
       const ok = await confirmDialog({
         title: `Deactivate ${name}?`,
-        message: "S3 requests signed with this access key are refused from now on. Its buckets and objects stay, and you can activate it again later.",
+        message:
+          "S3 requests signed with this access key are refused from now on. Its buckets and objects stay, and you can activate it again later.",
         confirmLabel: "Deactivate",
       });
       if (!ok) return;
     }
     try {
-      await busy(button, c.is_active ? "Deactivating…" : "Activating…", () => api("PATCH", `/credentials/${c.id}`, { is_active: !c.is_active }));
+      await busy(
+        button,
+        c.is_active ? "Deactivating…" : "Activating…",
+        () => api("PATCH", `/credentials/${c.id}`, { is_active: !c.is_active }),
+      );
       toast(`${name} ${c.is_active ? "deactivated" : "activated"}`);
       await load();
     } catch (err) {
@@ -108,28 +205,69 @@ export async function render(main) {
 function createCredentialDialog() {
   let created = false;
   return openDialog("Create credential", ({ body, footer, close }) => {
-    const userName = h("input", { name: "user_name", type: "text", autocomplete: "off", maxlength: 128, autofocus: true });
-    const submit = h("button", { class: "btn btn-primary", type: "submit", form: "create-credential" }, "Create credential");
+    const userName = h("input", {
+      name: "user_name",
+      type: "text",
+      autocomplete: "off",
+      maxlength: 128,
+      autofocus: true,
+    });
+    const submit = h("button", {
+      class: "btn btn-primary",
+      type: "submit",
+      form: "create-credential",
+    }, "Create credential");
     const form = h(
       "form",
       { id: "create-credential", novalidate: true },
       h("p", { class: "form-error", role: "alert" }),
-      field({ id: "credential-name", label: "User name (optional)", hint: "Who or what uses this key, e.g. “backup-server”.", input: userName }),
+      field({
+        id: "credential-name",
+        label: "User name (optional)",
+        hint: "Who or what uses this key, e.g. “backup-server”.",
+        input: userName,
+      }),
       h("p", { class: "muted small", text: "The access key and secret key are generated." }),
     );
     body.append(form);
-    footer.append(h("button", { class: "btn", type: "button", on: { click: () => close(created) } }, "Cancel"), submit);
+    footer.append(
+      h("button", { class: "btn", type: "button", on: { click: () => close(created) } }, "Cancel"),
+      submit,
+    );
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
-        const c = await busy(submit, "Creating…", () => api("POST", "/credentials", userName.value.trim() ? { user_name: userName.value.trim() } : {}));
+        const c = await busy(
+          submit,
+          "Creating…",
+          () =>
+            api(
+              "POST",
+              "/credentials",
+              userName.value.trim() ? { user_name: userName.value.trim() } : {},
+            ),
+        );
         created = true;
         body.replaceChildren(
-          h("div", { class: "callout callout-warning", role: "alert" }, h("p", { class: "strong", text: "Copy the secret key now." }), h("p", { text: "It is shown only this once and cannot be recovered. If it is lost, create a new credential." })),
+          h(
+            "div",
+            { class: "callout callout-warning", role: "alert" },
+            h("p", { class: "strong", text: "Copy the secret key now." }),
+            h("p", {
+              text:
+                "It is shown only this once and cannot be recovered. If it is lost, create a new credential.",
+            }),
+          ),
           copyField("new-access-key", "Access key", c.access_key),
           copyField("new-secret-key", "Secret key", c.secret_key, { secret: true }),
         );
-        footer.replaceChildren(h("button", { class: "btn btn-primary", type: "button", on: { click: () => close(true) } }, "Done, I saved it"));
+        footer.replaceChildren(
+          h("button", {
+            class: "btn btn-primary",
+            type: "button",
+            on: { click: () => close(true) },
+          }, "Done, I saved it"),
+        );
         body.querySelector("#new-secret-key")?.focus();
       } catch (err) {
         showFormError(form, err);

@@ -14,8 +14,14 @@ export async function render(main) {
   const load = async () => {
     body.replaceChildren(loadingState("Loading statistics…"));
     try {
-      const [stats, buckets] = await Promise.all([api("GET", "/stats"), api("GET", "/buckets?limit=1000")]);
-      body.replaceChildren(statCards(stats), storageChart(buckets.buckets, buckets.next_cursor !== null));
+      const [stats, buckets] = await Promise.all([
+        api("GET", "/stats"),
+        api("GET", "/buckets?limit=1000"),
+      ]);
+      body.replaceChildren(
+        statCards(stats),
+        storageChart(buckets.buckets, buckets.next_cursor !== null),
+      );
     } catch (err) {
       body.replaceChildren(errorState(err, load));
     }
@@ -39,8 +45,18 @@ function statCards(s) {
     card("Objects", formatCount(s.objects), null),
     card("Buckets", formatCount(s.buckets), "View buckets", "#/buckets"),
     card("Credentials", formatCount(s.credentials), "Manage access keys", "#/credentials"),
-    card("Uploads in progress", formatCount(s.active_multipart_uploads), "Multipart uploads", "#/uploads"),
-    card("Active share links", formatCount(s.active_presigned_urls), "Presigned URLs", "#/presigned"),
+    card(
+      "Uploads in progress",
+      formatCount(s.active_multipart_uploads),
+      "Multipart uploads",
+      "#/uploads",
+    ),
+    card(
+      "Active share links",
+      formatCount(s.active_presigned_urls),
+      "Presigned URLs",
+      "#/presigned",
+    ),
   );
 }
 
@@ -49,32 +65,73 @@ function statCards(s) {
  * width, read by screen readers); each bar is a small SVG scaled to its row.
  */
 function storageChart(buckets, truncated) {
-  const section = h("section", { class: "card", "aria-labelledby": "chart-title" }, h("h2", { id: "chart-title", text: "Storage by bucket" }));
+  const section = h(
+    "section",
+    { class: "card", "aria-labelledby": "chart-title" },
+    h("h2", { id: "chart-title", text: "Storage by bucket" }),
+  );
   if (buckets.length === 0) {
-    section.append(emptyState("No buckets yet", "Create a bucket to start storing objects.", h("a", { class: "btn btn-primary", href: "#/buckets" }, "Go to buckets")));
+    section.append(
+      emptyState(
+        "No buckets yet",
+        "Create a bucket to start storing objects.",
+        h("a", { class: "btn btn-primary", href: "#/buckets" }, "Go to buckets"),
+      ),
+    );
     return section;
   }
-  const top = [...buckets].sort((a, b) => b.total_size - a.total_size || a.name.localeCompare(b.name)).slice(0, CHART_BUCKETS);
+  const top = [...buckets].sort((a, b) =>
+    b.total_size - a.total_size || a.name.localeCompare(b.name)
+  ).slice(0, CHART_BUCKETS);
   const max = Math.max(1, top[0].total_size);
   const rows = top.map((b) => {
     const pct = (b.total_size / max) * 100;
     return h(
       "li",
       { class: "bar-row" },
-      h("a", { class: "bar-label", href: `#/buckets/${encodeURIComponent(b.name)}/`, text: b.name }),
+      h("a", {
+        class: "bar-label",
+        href: `#/buckets/${encodeURIComponent(b.name)}/`,
+        text: b.name,
+      }),
       svg(
         "svg",
-        { class: "bar", viewBox: "0 0 100 12", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" },
+        {
+          class: "bar",
+          viewBox: "0 0 100 12",
+          preserveAspectRatio: "none",
+          "aria-hidden": "true",
+          focusable: "false",
+        },
         svg("rect", { class: "bar-track", x: 0, y: 0, width: 100, height: 12, rx: 2 }),
-        svg("rect", { class: "bar-fill", x: 0, y: 0, width: b.total_size > 0 ? Math.max(pct, 0.8) : 0, height: 12, rx: 2 }),
+        svg("rect", {
+          class: "bar-fill",
+          x: 0,
+          y: 0,
+          width: b.total_size > 0 ? Math.max(pct, 0.8) : 0,
+          height: 12,
+          rx: 2,
+        }),
       ),
-      h("span", { class: "bar-value", text: `${formatBytes(b.total_size)} · ${formatCount(b.object_count)} object${b.object_count === 1 ? "" : "s"}` }),
+      h("span", {
+        class: "bar-value",
+        text: `${formatBytes(b.total_size)} · ${formatCount(b.object_count)} object${
+          b.object_count === 1 ? "" : "s"
+        }`,
+      }),
     );
   });
   section.append(h("ol", { class: "bar-chart" }, rows));
   const hidden = buckets.length - top.length;
   if (hidden > 0 || truncated) {
-    section.append(h("p", { class: "muted small", text: `The ${top.length} largest of ${truncated ? "over " : ""}${formatCount(buckets.length)} buckets.` }));
+    section.append(
+      h("p", {
+        class: "muted small",
+        text: `The ${top.length} largest of ${truncated ? "over " : ""}${
+          formatCount(buckets.length)
+        } buckets.`,
+      }),
+    );
   }
   return section;
 }

@@ -47,8 +47,16 @@ export function svg(tag, attrs = {}, ...children) {
 
 const ICONS = {
   dashboard: ["M4 4h7v7H4z", "M13 4h7v5h-7z", "M13 11h7v9h-7z", "M4 13h7v7H4z"],
-  bucket: ["M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3z", "M4 6l2 13c.3 1.2 2.9 2 6 2s5.7-.8 6-2l2-13"],
-  key: ["M10.5 13.5a4 4 0 1 1-5.7 5.7 4 4 0 0 1 5.7-5.7z", "M10.5 13.5 20 4", "M16 8l3 3", "M18 6l2 2"],
+  bucket: [
+    "M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3z",
+    "M4 6l2 13c.3 1.2 2.9 2 6 2s5.7-.8 6-2l2-13",
+  ],
+  key: [
+    "M10.5 13.5a4 4 0 1 1-5.7 5.7 4 4 0 0 1 5.7-5.7z",
+    "M10.5 13.5 20 4",
+    "M16 8l3 3",
+    "M18 6l2 2",
+  ],
   link: [
     "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1",
     "M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1",
@@ -90,19 +98,35 @@ export function pageHeader(title, subtitle, ...actions) {
   return h(
     "header",
     { class: "page-header" },
-    h("div", { class: "page-title" }, h("h1", { text: title }), subtitle && h("p", { class: "muted", text: subtitle })),
+    h(
+      "div",
+      { class: "page-title" },
+      h("h1", { text: title }),
+      subtitle && h("p", { class: "muted", text: subtitle }),
+    ),
     actions.length ? h("div", { class: "page-actions" }, actions) : null,
   );
 }
 
 /** The loading state: a spinner and words, announced politely. */
 export function loadingState(text = "Loading…") {
-  return h("div", { class: "state", role: "status", "aria-busy": "true" }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { text }));
+  return h(
+    "div",
+    { class: "state", role: "status", "aria-busy": "true" },
+    h("span", { class: "spinner", "aria-hidden": "true" }),
+    h("span", { text }),
+  );
 }
 
 /** The empty state: what is missing, what to do, and maybe the button that does it. */
 export function emptyState(title, hint, action) {
-  return h("div", { class: "state state-empty" }, h("p", { class: "state-title", text: title }), hint && h("p", { class: "muted", text: hint }), action);
+  return h(
+    "div",
+    { class: "state state-empty" },
+    h("p", { class: "state-title", text: title }),
+    hint && h("p", { class: "muted", text: hint }),
+    action,
+  );
 }
 
 /** The error state: what went wrong and a way to try again. */
@@ -140,7 +164,17 @@ export function openDialog(title, build, { wide = false } = {}) {
   const dialog = h(
     "dialog",
     { class: wide ? "modal modal-wide" : "modal", "aria-labelledby": id },
-    h("div", { class: "modal-header" }, h("h2", { id, text: title }), h("button", { class: "btn btn-quiet btn-icon", type: "button", "aria-label": "Close", on: { click: () => close(undefined) } }, "×")),
+    h(
+      "div",
+      { class: "modal-header" },
+      h("h2", { id, text: title }),
+      h("button", {
+        class: "btn btn-quiet btn-icon",
+        type: "button",
+        "aria-label": "Close",
+        on: { click: () => close(undefined) },
+      }, "×"),
+    ),
     body,
     footer,
   );
@@ -166,21 +200,54 @@ export function openDialog(title, build, { wide = false } = {}) {
  * Asks before something that cannot be undone. With `typeToConfirm`, the confirm button
  * stays disabled until that text is typed. Resolves true when confirmed.
  */
-export function confirmDialog({ title, message, details, confirmLabel, danger = true, typeToConfirm }) {
+export function confirmDialog(
+  { title, message, details, confirmLabel, danger = true, typeToConfirm },
+) {
   return openDialog(title, ({ body, footer, close }) => {
     body.append(h("p", { text: message }));
     if (details) body.append(details);
-    const confirm = h("button", { class: danger ? "btn btn-danger" : "btn btn-primary", type: "button", on: { click: () => close(true) } }, confirmLabel);
+    const confirm = h("button", {
+      class: danger ? "btn btn-danger" : "btn btn-primary",
+      type: "button",
+      on: { click: () => close(true) },
+    }, confirmLabel);
     if (typeToConfirm) {
-      const input = h("input", { id: "confirm-text", type: "text", autocomplete: "off", spellcheck: "false", autocapitalize: "off" });
+      const input = h("input", {
+        id: "confirm-text",
+        type: "text",
+        autocomplete: "off",
+        spellcheck: "false",
+        autocapitalize: "off",
+      });
       confirm.disabled = true;
       input.addEventListener("input", () => (confirm.disabled = input.value !== typeToConfirm));
       input.addEventListener("keydown", (e) => {
         if (e.key === "Enter" && !confirm.disabled) close(true);
       });
-      body.append(h("div", { class: "field" }, h("label", { for: "confirm-text" }, "Type ", h("strong", { text: typeToConfirm }), " to confirm"), input));
+      body.append(
+        h(
+          "div",
+          { class: "field" },
+          h(
+            "label",
+            { for: "confirm-text" },
+            "Type ",
+            h("strong", { text: typeToConfirm }),
+            " to confirm",
+          ),
+          input,
+        ),
+      );
     }
-    footer.append(h("button", { class: "btn", type: "button", autofocus: !typeToConfirm, on: { click: () => close(false) } }, "Cancel"), confirm);
+    footer.append(
+      h("button", {
+        class: "btn",
+        type: "button",
+        autofocus: !typeToConfirm,
+        on: { click: () => close(false) },
+      }, "Cancel"),
+      confirm,
+    );
   }).then((v) => v === true);
 }
 
@@ -208,11 +275,20 @@ export async function copyText(text) {
 
 /** A button that copies `text()` and says so. `label` names what it copies. */
 export function copyButton(text, label) {
-  const button = h("button", { class: "btn btn-sm", type: "button", "aria-label": `Copy ${label}` }, "Copy");
+  const button = h(
+    "button",
+    { class: "btn btn-sm", type: "button", "aria-label": `Copy ${label}` },
+    "Copy",
+  );
   button.addEventListener("click", async () => {
     const ok = await copyText(text());
     button.textContent = ok ? "Copied" : "Copy failed";
-    toast(ok ? `${label[0].toUpperCase()}${label.slice(1)} copied` : "Could not copy: select the text and copy it", ok ? "info" : "error");
+    toast(
+      ok
+        ? `${label[0].toUpperCase()}${label.slice(1)} copied`
+        : "Could not copy: select the text and copy it",
+      ok ? "info" : "error",
+    );
     setTimeout(() => (button.textContent = "Copy"), 2000);
   });
   return button;
@@ -220,8 +296,21 @@ export function copyButton(text, label) {
 
 /** A read-only field holding a value to copy (a secret, a URL), with its label and button. */
 export function copyField(id, label, value, { secret = false } = {}) {
-  const input = h("input", { id, type: "text", readonly: true, value, class: secret ? "mono secret" : "mono", spellcheck: "false", on: { focus: (e) => e.target.select() } });
-  return h("div", { class: "field" }, h("label", { for: id, text: label }), h("div", { class: "copy-row" }, input, copyButton(() => value, label.toLowerCase())));
+  const input = h("input", {
+    id,
+    type: "text",
+    readonly: true,
+    value,
+    class: secret ? "mono secret" : "mono",
+    spellcheck: "false",
+    on: { focus: (e) => e.target.select() },
+  });
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: id, text: label }),
+    h("div", { class: "copy-row" }, input, copyButton(() => value, label.toLowerCase())),
+  );
 }
 
 /** Shows an API error in a form: under the named field when there is one, else at the top. */
@@ -229,7 +318,9 @@ export function showFormError(form, err) {
   for (const old of form.querySelectorAll(".field-error")) old.textContent = "";
   for (const bad of form.querySelectorAll("[aria-invalid]")) bad.removeAttribute("aria-invalid");
   const input = err?.field ? form.querySelector(`[name="${CSS.escape(err.field)}"]`) : null;
-  const slot = input ? form.querySelector(`#${CSS.escape(input.id)}-error`) : form.querySelector(".form-error");
+  const slot = input
+    ? form.querySelector(`#${CSS.escape(input.id)}-error`)
+    : form.querySelector(".form-error");
   if (input) {
     input.setAttribute("aria-invalid", "true");
     input.focus();

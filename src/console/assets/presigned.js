@@ -1,12 +1,27 @@
 // Presigned URLs: the active ones with a live expiry countdown; copy or revoke.
 
 import { api } from "./api.js";
-import { busy, confirmDialog, copyText, emptyState, errorState, h, loadingState, pageHeader, toast } from "./dom.js";
+import {
+  busy,
+  confirmDialog,
+  copyText,
+  emptyState,
+  errorState,
+  h,
+  loadingState,
+  pageHeader,
+  toast,
+} from "./dom.js";
 import { formatCount, formatDate, formatDuration } from "./format.js";
 
 export async function render(main) {
   document.title = "Presigned URLs · vStash console";
-  main.append(pageHeader("Presigned URLs", "Links that grant one request on one object without credentials, until they expire or are revoked. Create them with Share in a bucket."));
+  main.append(
+    pageHeader(
+      "Presigned URLs",
+      "Links that grant one request on one object without credentials, until they expire or are revoked. Create them with Share in a bucket.",
+    ),
+  );
   const body = h("div", {});
   main.append(body);
   let urls = [];
@@ -16,7 +31,10 @@ export async function render(main) {
   const load = async (more = false) => {
     if (!more) body.replaceChildren(loadingState("Loading presigned URLs…"));
     try {
-      const page = await api("GET", `/presigned-urls?limit=100${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page = await api(
+        "GET",
+        `/presigned-urls?limit=100${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       urls = more ? urls.concat(page.urls) : page.urls;
       cursor = page.next_cursor;
       draw();
@@ -28,7 +46,12 @@ export async function render(main) {
   const draw = () => {
     countdowns.length = 0;
     if (urls.length === 0) {
-      body.replaceChildren(emptyState("No active presigned URLs", "Open a bucket and choose Share on an object to create a link."));
+      body.replaceChildren(
+        emptyState(
+          "No active presigned URLs",
+          "Open a bucket and choose Share on an object to create a link.",
+        ),
+      );
       return;
     }
     const rows = urls.map((u) => {
@@ -37,7 +60,12 @@ export async function render(main) {
       const row = h(
         "tr",
         { data: { id: u.id } },
-        h("td", { class: "cell-name", "data-label": "Object" }, h("span", { class: "muted", text: `${u.bucket_name}/` }), h("span", { class: "strong wrap", text: u.object_key })),
+        h(
+          "td",
+          { class: "cell-name", "data-label": "Object" },
+          h("span", { class: "muted", text: `${u.bucket_name}/` }),
+          h("span", { class: "strong wrap", text: u.object_key }),
+        ),
         h("td", { "data-label": "Method" }, h("span", { class: "badge", text: u.method })),
         h("td", { "data-label": "Signed by" }, h("code", { class: "mono", text: u.access_key })),
         h("td", { "data-label": "Expires in", title: formatDate(u.expires_at) }, left),
@@ -45,8 +73,21 @@ export async function render(main) {
         h(
           "td",
           { class: "cell-actions" },
-          h("button", { class: "btn btn-sm", type: "button", "aria-label": `Copy link to ${u.object_key}`, on: { click: async () => toast((await copyText(u.url)) ? "Link copied" : "Could not copy the link", "info") } }, "Copy link"),
-          h("button", { class: "btn btn-sm btn-danger-quiet", type: "button", "aria-label": `Revoke link to ${u.object_key}`, on: { click: () => revoke(u) } }, "Revoke"),
+          h("button", {
+            class: "btn btn-sm",
+            type: "button",
+            "aria-label": `Copy link to ${u.object_key}`,
+            on: {
+              click: async () =>
+                toast((await copyText(u.url)) ? "Link copied" : "Could not copy the link", "info"),
+            },
+          }, "Copy link"),
+          h("button", {
+            class: "btn btn-sm btn-danger-quiet",
+            type: "button",
+            "aria-label": `Revoke link to ${u.object_key}`,
+            on: { click: () => revoke(u) },
+          }, "Revoke"),
         ),
       );
       countdowns.at(-1).row = row;
@@ -56,9 +97,35 @@ export async function render(main) {
       h(
         "div",
         { class: "table-wrap" },
-        h("table", { class: "list" }, h("caption", { class: "sr-only", text: "Active presigned URLs" }), h("thead", {}, h("tr", {}, ["Object", "Method", "Signed by", "Expires in", "Created"].map((t) => h("th", { scope: "col", text: t })), h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })))), h("tbody", {}, rows)),
+        h(
+          "table",
+          { class: "list" },
+          h("caption", { class: "sr-only", text: "Active presigned URLs" }),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Object", "Method", "Signed by", "Expires in", "Created"].map((t) =>
+                h("th", { scope: "col", text: t })
+              ),
+              h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
+            ),
+          ),
+          h("tbody", {}, rows),
+        ),
       ),
-      h("div", { class: "list-footer" }, h("span", { class: "muted", text: `${formatCount(urls.length)} active` }), cursor && h("button", { class: "btn", type: "button", on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) } }, "Load more")),
+      h(
+        "div",
+        { class: "list-footer" },
+        h("span", { class: "muted", text: `${formatCount(urls.length)} active` }),
+        cursor && h("button", {
+          class: "btn",
+          type: "button",
+          on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) },
+        }, "Load more"),
+      ),
     );
     tick();
   };

@@ -23,7 +23,18 @@ export function renderSignIn(root, onSignedIn, notice) {
   const form = h(
     "form",
     { method: "post", action: "/api/v1/session", novalidate: true },
-    h("div", { class: "field" }, h("label", { for: "admin-key", text: "Admin API key" }), input, h("p", { class: "hint", id: "admin-key-hint", text: "Printed once when the server first started, or the value of VSTASH_ADMIN_KEY." }), error),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "admin-key", text: "Admin API key" }),
+      input,
+      h("p", {
+        class: "hint",
+        id: "admin-key-hint",
+        text: "Printed once when the server first started, or the value of VSTASH_ADMIN_KEY.",
+      }),
+      error,
+    ),
     submit,
   );
   form.addEventListener("submit", async (e) => {
@@ -46,7 +57,9 @@ export function renderSignIn(root, onSignedIn, notice) {
     } catch (err) {
       submit.disabled = false;
       submit.textContent = "Sign in";
-      error.textContent = err instanceof ApiError && err.status === 401 ? "That key is not valid. Check it and try again." : err.message;
+      error.textContent = err instanceof ApiError && err.status === 401
+        ? "That key is not valid. Check it and try again."
+        : err.message;
       input.setAttribute("aria-invalid", "true");
       input.select();
       input.focus();
@@ -60,7 +73,12 @@ export function renderSignIn(root, onSignedIn, notice) {
       h(
         "div",
         { class: "signin-card" },
-        h("div", { class: "brand brand-large" }, icon("layers", "brand-mark"), h("span", { text: "vStash" })),
+        h(
+          "div",
+          { class: "brand brand-large" },
+          icon("layers", "brand-mark"),
+          h("span", { text: "vStash" }),
+        ),
         h("h1", { text: "Sign in to the console" }),
         notice && h("p", { class: "notice", role: "status", text: notice }),
         form,

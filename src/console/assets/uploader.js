@@ -37,8 +37,17 @@ export function activeUploads() {
 export function uploadPanel() {
   const list = h("ul", { class: "upload-list" });
   const summary = h("span", { class: "muted upload-summary" });
-  const clearButton = h("button", { class: "btn btn-sm btn-quiet", type: "button", on: { click: clearFinished } }, "Clear finished");
-  const toggle = h("button", { class: "btn btn-sm btn-quiet", type: "button", "aria-expanded": "true", "aria-controls": "upload-list" }, "Hide");
+  const clearButton = h("button", {
+    class: "btn btn-sm btn-quiet",
+    type: "button",
+    on: { click: clearFinished },
+  }, "Clear finished");
+  const toggle = h("button", {
+    class: "btn btn-sm btn-quiet",
+    type: "button",
+    "aria-expanded": "true",
+    "aria-controls": "upload-list",
+  }, "Hide");
   list.id = "upload-list";
   toggle.addEventListener("click", () => {
     const open = toggle.getAttribute("aria-expanded") === "true";
@@ -49,7 +58,15 @@ export function uploadPanel() {
   const el = h(
     "section",
     { class: "upload-panel", "aria-labelledby": "upload-panel-title", hidden: true },
-    h("div", { class: "upload-panel-header" }, h("h2", { id: "upload-panel-title", text: "Uploads" }), summary, h("span", { class: "spacer" }), clearButton, toggle),
+    h(
+      "div",
+      { class: "upload-panel-header" },
+      h("h2", { id: "upload-panel-title", text: "Uploads" }),
+      summary,
+      h("span", { class: "spacer" }),
+      clearButton,
+      toggle,
+    ),
     list,
   );
   panel = { el, list, summary };
@@ -80,16 +97,39 @@ export function enqueue(bucket, prefix, files) {
 }
 
 function uploadRow(u) {
-  const progress = h("progress", { max: 100, value: 0, "aria-label": `Upload progress of ${u.file.name}`, data: { file: u.file.name } });
+  const progress = h("progress", {
+    max: 100,
+    value: 0,
+    "aria-label": `Upload progress of ${u.file.name}`,
+    data: { file: u.file.name },
+  });
   const status = h("span", { class: "upload-status", text: "Waiting…" });
-  const action = h("button", { class: "btn btn-sm btn-quiet", type: "button", "aria-label": `Cancel upload of ${u.file.name}`, on: { click: () => cancel(u) } }, "Cancel");
+  const action = h("button", {
+    class: "btn btn-sm btn-quiet",
+    type: "button",
+    "aria-label": `Cancel upload of ${u.file.name}`,
+    on: { click: () => cancel(u) },
+  }, "Cancel");
   u.ui = { progress, status, action };
   return h(
     "li",
     { class: "upload-item", data: { state: "queued" } },
-    h("div", { class: "upload-line" }, h("span", { class: "upload-name", title: `${u.bucket}/${u.key}`, text: u.file.name }), action),
+    h(
+      "div",
+      { class: "upload-line" },
+      h("span", { class: "upload-name", title: `${u.bucket}/${u.key}`, text: u.file.name }),
+      action,
+    ),
     progress,
-    h("div", { class: "upload-line" }, status, h("span", { class: "muted upload-dest", text: `${u.bucket}/${u.key.slice(0, -u.file.name.length)}` })),
+    h(
+      "div",
+      { class: "upload-line" },
+      status,
+      h("span", {
+        class: "muted upload-dest",
+        text: `${u.bucket}/${u.key.slice(0, -u.file.name.length)}`,
+      }),
+    ),
   );
 }
 
@@ -99,7 +139,11 @@ function setState(u, state, text) {
   if (text !== undefined) u.ui.status.textContent = text;
   if (state !== "running" && state !== "queued") {
     const retry = state === "failed" || state === "cancelled";
-    const button = h("button", { class: "btn btn-sm btn-quiet", type: "button", "aria-label": `${retry ? "Retry" : "Remove"} upload of ${u.file.name}` }, retry ? "Retry" : "Remove");
+    const button = h("button", {
+      class: "btn btn-sm btn-quiet",
+      type: "button",
+      "aria-label": `${retry ? "Retry" : "Remove"} upload of ${u.file.name}`,
+    }, retry ? "Retry" : "Remove");
     button.addEventListener("click", () => (retry ? retryUpload(u) : removeUpload(u)));
     u.ui.action.replaceWith(button);
     u.ui.action = button;
@@ -119,7 +163,10 @@ function refreshPanel() {
   panel.el.hidden = queue.length === 0;
   const done = queue.filter((u) => u.state === "done").length;
   const active = activeUploads();
-  replace(panel.summary, active ? `${active} in progress, ${done} done` : `${done} of ${queue.length} done`);
+  replace(
+    panel.summary,
+    active ? `${active} in progress, ${done} done` : `${done} of ${queue.length} done`,
+  );
 }
 
 function clearFinished() {
@@ -181,7 +228,10 @@ async function single(u) {
 }
 
 async function multipart(u) {
-  const created = await api("POST", paths.uploads(u.bucket), { key: u.key, ...(u.file.type ? { content_type: u.file.type } : {}) });
+  const created = await api("POST", paths.uploads(u.bucket), {
+    key: u.key,
+    ...(u.file.type ? { content_type: u.file.type } : {}),
+  });
   u.uploadId = created.upload_id;
   const partSize = Math.max(PART_SIZE, Math.ceil(u.file.size / 10_000 / MiB) * MiB);
   const count = Math.ceil(u.file.size / partSize);
@@ -194,11 +244,18 @@ async function multipart(u) {
       const blob = u.file.slice(i * partSize, Math.min(u.file.size, (i + 1) * partSize));
       for (let attempt = 1;; attempt++) {
         try {
-          const part = await send(u, "PUT", paths.part(u.bucket, u.uploadId, i + 1, u.key), blob, {}, (l) => {
-            loaded[i] = l;
-            u.loaded = loaded.reduce((a, b) => a + b, 0);
-            showProgress(u);
-          });
+          const part = await send(
+            u,
+            "PUT",
+            paths.part(u.bucket, u.uploadId, i + 1, u.key),
+            blob,
+            {},
+            (l) => {
+              loaded[i] = l;
+              u.loaded = loaded.reduce((a, b) => a + b, 0);
+              showProgress(u);
+            },
+          );
           etags[i] = part.etag;
           break;
         } catch (err) {
@@ -214,7 +271,9 @@ async function multipart(u) {
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, count) }, worker));
     if (u.cancelled) throw new ApiError(0, "cancelled");
     u.ui.status.textContent = "Finishing…";
-    await api("POST", paths.complete(u.bucket, u.uploadId, u.key), { parts: etags.map((etag, i) => ({ part_number: i + 1, etag })) });
+    await api("POST", paths.complete(u.bucket, u.uploadId, u.key), {
+      parts: etags.map((etag, i) => ({ part_number: i + 1, etag })),
+    });
   } catch (err) {
     // Leave no half upload behind: its parts would hold storage until the expiry sweep.
     for (const xhr of u.xhrs) xhr.abort();
@@ -234,7 +293,9 @@ function send(u, method, url, body, headers, onProgress) {
     u.xhrs.add(xhr);
     xhr.open(method, url);
     xhr.responseType = "text";
-    for (const [k, v] of Object.entries({ ...headers, ...csrfHeaders() })) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries({ ...headers, ...csrfHeaders() })) {
+      xhr.setRequestHeader(k, v);
+    }
     xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded));
     xhr.addEventListener("load", () => {
       u.xhrs.delete(xhr);
@@ -247,7 +308,13 @@ function send(u, method, url, body, headers, onProgress) {
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(body.size);
         resolve(data);
-      } else reject(new ApiError(xhr.status, data?.error ?? `The server answered ${xhr.status}.`, data?.field));
+      } else {reject(
+          new ApiError(
+            xhr.status,
+            data?.error ?? `The server answered ${xhr.status}.`,
+            data?.field,
+          ),
+        );}
     });
     xhr.addEventListener("error", () => {
       u.xhrs.delete(xhr);

@@ -1,7 +1,15 @@
 // Multipart uploads in progress, per bucket; abort frees their parts.
 
 import { api, listAll, paths } from "./api.js";
-import { confirmDialog, emptyState, errorState, h, loadingState, pageHeader, toast } from "./dom.js";
+import {
+  confirmDialog,
+  emptyState,
+  errorState,
+  h,
+  loadingState,
+  pageHeader,
+  toast,
+} from "./dom.js";
 import { formatCount, formatDate } from "./format.js";
 
 /** Buckets whose uploads are fetched at once. */
@@ -9,7 +17,12 @@ const PARALLEL = 4;
 
 export async function render(main) {
   document.title = "Multipart uploads · vStash console";
-  main.append(pageHeader("Multipart uploads", "Uploads that were started but not completed. Their parts use storage until the upload is completed or aborted; the server aborts them by itself after the configured expiry."));
+  main.append(
+    pageHeader(
+      "Multipart uploads",
+      "Uploads that were started but not completed. Their parts use storage until the upload is completed or aborted; the server aborts them by itself after the configured expiry.",
+    ),
+  );
   const body = h("div", {});
   main.append(body);
 
@@ -36,7 +49,9 @@ export async function render(main) {
 
   const draw = (found) => {
     if (found.length === 0) {
-      body.replaceChildren(emptyState("No uploads in progress", "Large uploads show here while their parts arrive."));
+      body.replaceChildren(
+        emptyState("No uploads in progress", "Large uploads show here while their parts arrive."),
+      );
       return;
     }
     body.replaceChildren(...found.map(({ bucket, uploads }) => {
@@ -44,26 +59,72 @@ export async function render(main) {
       return h(
         "section",
         { class: "card", "aria-labelledby": id },
-        h("h2", { id }, h("a", { href: `#/buckets/${encodeURIComponent(bucket)}/`, text: bucket }), h("span", { class: "muted small", text: ` · ${formatCount(uploads.length)} upload${uploads.length === 1 ? "" : "s"}` })),
+        h(
+          "h2",
+          { id },
+          h("a", { href: `#/buckets/${encodeURIComponent(bucket)}/`, text: bucket }),
+          h("span", {
+            class: "muted small",
+            text: ` · ${formatCount(uploads.length)} upload${uploads.length === 1 ? "" : "s"}`,
+          }),
+        ),
         h(
           "div",
           { class: "table-wrap" },
           h(
             "table",
             { class: "list" },
-            h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Key" }), h("th", { scope: "col", text: "Started" }), h("th", { scope: "col", class: "num", text: "Parts" }), h("th", { scope: "col", class: "num", text: "Received" }), h("th", { scope: "col", text: "Upload ID" }), h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })))),
-            h("tbody", {}, uploads.map((u) =>
+            h(
+              "thead",
+              {},
               h(
                 "tr",
                 {},
-                h("td", { class: "cell-name", "data-label": "Key" }, h("span", { class: "strong wrap", text: u.key })),
-                h("td", { "data-label": "Started", text: formatDate(u.initiated) }),
-                h("td", { class: "num", "data-label": "Parts", text: formatCount(u.part_count) }),
-                h("td", { class: "num", "data-label": "Received", text: u.size_human }),
-                h("td", { "data-label": "Upload ID" }, h("code", { class: "mono", title: u.upload_id, text: `${u.upload_id.slice(0, 12)}…` })),
-                h("td", { class: "cell-actions" }, h("button", { class: "btn btn-sm btn-danger-quiet", type: "button", "aria-label": `Abort upload of ${u.key}`, on: { click: () => abort(bucket, u) } }, "Abort")),
-              )
-            )),
+                h("th", { scope: "col", text: "Key" }),
+                h("th", { scope: "col", text: "Started" }),
+                h("th", { scope: "col", class: "num", text: "Parts" }),
+                h("th", { scope: "col", class: "num", text: "Received" }),
+                h("th", { scope: "col", text: "Upload ID" }),
+                h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
+              ),
+            ),
+            h(
+              "tbody",
+              {},
+              uploads.map((u) =>
+                h(
+                  "tr",
+                  {},
+                  h(
+                    "td",
+                    { class: "cell-name", "data-label": "Key" },
+                    h("span", { class: "strong wrap", text: u.key }),
+                  ),
+                  h("td", { "data-label": "Started", text: formatDate(u.initiated) }),
+                  h("td", { class: "num", "data-label": "Parts", text: formatCount(u.part_count) }),
+                  h("td", { class: "num", "data-label": "Received", text: u.size_human }),
+                  h(
+                    "td",
+                    { "data-label": "Upload ID" },
+                    h("code", {
+                      class: "mono",
+                      title: u.upload_id,
+                      text: `${u.upload_id.slice(0, 12)}…`,
+                    }),
+                  ),
+                  h(
+                    "td",
+                    { class: "cell-actions" },
+                    h("button", {
+                      class: "btn btn-sm btn-danger-quiet",
+                      type: "button",
+                      "aria-label": `Abort upload of ${u.key}`,
+                      on: { click: () => abort(bucket, u) },
+                    }, "Abort"),
+                  ),
+                )
+              ),
+            ),
           ),
         ),
       );
@@ -73,7 +134,9 @@ export async function render(main) {
   const abort = async (bucket, u) => {
     const ok = await confirmDialog({
       title: "Abort this upload?",
-      message: `The upload of ${u.key} stops and its ${formatCount(u.part_count)} part(s) (${u.size_human}) are deleted.`,
+      message: `The upload of ${u.key} stops and its ${
+        formatCount(u.part_count)
+      } part(s) (${u.size_human}) are deleted.`,
       confirmLabel: "Abort upload",
     });
     if (!ok) return;
