@@ -38,7 +38,17 @@ async function main(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const server = await startServer(config, (name) => Deno.env.get(name));
+  let server;
+  try {
+    server = await startServer(config, (name) => Deno.env.get(name));
+  } catch (err) {
+    // Refusals a user can act on get one clear line, not a stack trace.
+    if (err instanceof ConfigError || err instanceof Deno.errors.AddrInUse) {
+      console.error(`vstash: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
   const stop = () => {
     server.shutdown().then(() => Deno.exit(0));
   };

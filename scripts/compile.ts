@@ -23,6 +23,12 @@ export function compileArgs(target: string, outDir = "dist"): string[] {
     "compile",
     "--unstable-kv",
     ...RUNTIME_PERMISSIONS,
+    // The console's files, read at run time relative to src/console/assets.ts.
+    "--include",
+    "src/console/assets",
+    // The web console's files, read at runtime relative to src/console/assets.ts.
+    "--include",
+    "src/console/assets",
     "--target",
     target,
     "--output",

@@ -2,8 +2,10 @@
  * The files a running server leaves in its data directory so that the `vstash` CLI can find
  * it: `vstash.pid` (who runs and where its management API listens) and `cli.token` (a random
  * credential the management API accepts while this server runs). Both are written after the
- * listeners are bound and removed on a clean shutdown; after a crash they stay behind, and
- * the CLI treats them as stale when the process is gone or does not answer.
+ * listeners are bound and removed on a clean shutdown. While it runs, the server holds an
+ * exclusive lock on `vstash.pid`: after a crash the file stays behind, but unlocked, so the
+ * CLI can tell a stale file from a live server without looking at processes (which Deno's
+ * permissions would not allow it to do anyway).
  */
 import { join } from "node:path";
 import { sha256Hex } from "./bootstrap.ts";
@@ -42,9 +44,15 @@ export function localUrl(boundUrl: string): string {
 }
 
 /**
- * Writes `cli.token` (0600, replaced each start) and then `vstash.pid`, whose presence tells
- * the CLI the server is up. Returns a function that removes both, but only while the pid
- * file is still this process's (another server on the same directory may have replaced it).
+ * Windows locks are mandatory: a locked pid file could not even be read by the CLI. There the
+ * liveness probe alone tells whether the server runs.
+ */
+const LOCKS = Deno.build.os !== "windows";
+
+/**
+ * Writes `cli.token` (0600, replaced each start) and then `vstash.pid`, locked for as long as
+ * this process runs (the lock goes with the process, however it ends). Returns a function
+ * that removes both, but only while the pid file is still this process's.
  */
 export async function writeRuntimeFiles(
   dataDir: string,
@@ -61,14 +69,44 @@ export async function writeRuntimeFiles(
     s3_url: localUrl(info.s3Url),
     started: new Date().toISOString(),
   };
-  await Deno.writeTextFile(pidPath + ".tmp", JSON.stringify(record, null, 2) + "\n");
-  await Deno.rename(pidPath + ".tmp", pidPath);
+  // Written beside and renamed into place: readers never see half a file. The lock is taken
+  // before the rename, so the file is never there unlocked while this server runs.
+  const tmpPath = `${pidPath}.${Deno.pid}.tmp`;
+  const file = await Deno.open(tmpPath, { write: true, create: true, truncate: true });
+  if (LOCKS) await file.lock(true);
+  const bytes = new TextEncoder().encode(JSON.stringify(record, null, 2) + "\n");
+  for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+  await Deno.rename(tmpPath, pidPath);
   return async () => {
-    const current = await readPidFile(dataDir);
-    if (current?.pid !== Deno.pid) return;
-    await Deno.remove(pidPath).catch(() => {});
-    await Deno.remove(tokenPath).catch(() => {});
+    const current = await readPidFile(dataDir).catch(() => null);
+    if (current?.pid === Deno.pid) {
+      await Deno.remove(pidPath).catch(() => {});
+      await Deno.remove(tokenPath).catch(() => {});
+    }
+    file.close();
   };
+}
+
+/**
+ * Whether a live server holds `<dataDir>/vstash.pid`: true or false where file locks tell,
+ * null where they cannot (Windows).
+ */
+export async function pidFileLocked(dataDir: string): Promise<boolean | null> {
+  if (!LOCKS) return null;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(join(dataDir, PID_FILE), { read: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+  try {
+    const free = await file.tryLock(false);
+    if (free) await file.unlock();
+    return !free;
+  } finally {
+    file.close();
+  }
 }
 
 /** The pid file of `dataDir`, or null when there is none (or it cannot be parsed). */

@@ -1,9 +1,15 @@
 import { createAdminApp } from "./admin/app.ts";
 import { bootstrap, type FirstStart } from "./bootstrap.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { Logger } from "./log.ts";
 import { ServerMetrics } from "./metrics.ts";
-import { cliTokenHash, newCliToken, writeRuntimeFiles } from "./runtime_files.ts";
+import {
+  cliTokenHash,
+  newCliToken,
+  pidFileLocked,
+  readPidFile,
+  writeRuntimeFiles,
+} from "./runtime_files.ts";
 import { createS3Handler } from "./s3/handler.ts";
 import { checksumReady } from "./s3/checksums.ts";
 import { sweep } from "./storage/gc.ts";
@@ -34,6 +40,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const log = new Logger(config.logLevel);
   const startedAt = Date.now();
+  // Two servers on one data directory would each trust their own caches (credentials,
+  // buckets) and undo each other's work: refuse to start beside a live one.
+  if (await pidFileLocked(config.dataDir).catch(() => null)) {
+    const other = await readPidFile(config.dataDir).catch(() => null);
+    throw new ConfigError(
+      `another vstash server${other ? ` (pid ${other.pid})` : ""} is running on ${config.dataDir}`,
+    );
+  }
   await checksumReady();
   const store = await openStore(
     config.dataDir,
@@ -73,10 +87,16 @@ export async function startServer(
   }, admin.fetch);
 
   const adminUrl = urlOf(adminServer.addr);
+  // Not fatal (a full disk, say): the server runs, only the CLI cannot find it.
   const removeRuntimeFiles = await writeRuntimeFiles(config.dataDir, {
     token: cliToken,
     adminUrl,
     s3Url,
+  }).catch((err) => {
+    log.warn("could not write vstash.pid and cli.token: the vstash CLI will not see this server", {
+      error: String(err),
+    });
+    return () => Promise.resolve();
   });
   printStartup(s3Url, adminUrl, firstStart, config);
 
@@ -133,11 +153,18 @@ function urlOf(addr: Deno.Addr): string {
  * secrets of a first start are shown here once and never again.
  */
 function printStartup(s3Url: string, adminUrl: string, first: FirstStart, config: Config) {
-  console.log(`vstash: S3 API listening on ${s3Url}`);
-  console.log(`vstash: management API and console listening on ${adminUrl}`);
-  console.log(`vstash: data directory ${config.dataDir}, region ${config.region}`);
-  if (!first.credential && !first.adminKey) return;
-  const lines = ["", "  First start: save these now, they will not be shown again.", ""];
+  // One write, atomic on a pipe at this size: a reader that sees the "listening" lines has
+  // the first-start keys too.
+  const lines = [
+    `vstash: S3 API listening on ${s3Url}`,
+    `vstash: management API and console listening on ${adminUrl}`,
+    `vstash: data directory ${config.dataDir}, region ${config.region}`,
+  ];
+  if (!first.credential && !first.adminKey) {
+    console.log(lines.join("\n"));
+    return;
+  }
+  lines.push("", "  First start: save these now, they will not be shown again.", "");
   if (first.credential) {
     lines.push(
       `  Access key:  ${first.credential.accessKey}`,

@@ -150,7 +150,8 @@ export function cpuSeconds(pid: number): number {
 /** Current and peak resident set size in bytes (VmRSS, VmHWM). */
 export function memory(pid: number): { rss: number; hwm: number } {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
+  const kb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
   return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
 }
 
@@ -184,10 +185,16 @@ export function rssSampler(pid: number, everyMs = 50): { stop(): number } {
 }
 
 /** The CPU list to pin to: server on core 0, clients on core 1, when there are two cores. */
-export async function pinningPlan(disabled: boolean): Promise<{ server: string; client: string } | null> {
+export async function pinningPlan(
+  disabled: boolean,
+): Promise<{ server: string; client: string } | null> {
   if (disabled || navigator.hardwareConcurrency < 2) return null;
   try {
-    const { success } = await new Deno.Command("taskset", { args: ["-V"], stdout: "null", stderr: "null" })
+    const { success } = await new Deno.Command("taskset", {
+      args: ["-V"],
+      stdout: "null",
+      stderr: "null",
+    })
       .output();
     return success ? { server: "0", client: "1" } : null;
   } catch {
@@ -197,6 +204,9 @@ export async function pinningPlan(disabled: boolean): Promise<{ server: string; 
 
 /** Pins this process (all its threads) to `cpus`, so the bench's own clients stay off the server's core. */
 export async function pinSelf(cpus: string): Promise<void> {
-  await new Deno.Command("taskset", { args: ["-a", "-p", "-c", cpus, String(Deno.pid)], stdout: "null" })
+  await new Deno.Command("taskset", {
+    args: ["-a", "-p", "-c", cpus, String(Deno.pid)],
+    stdout: "null",
+  })
     .output();
 }

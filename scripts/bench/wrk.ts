@@ -1,12 +1,20 @@
 /**
  * Small-request load with Debian's `wrk` and lua/cycle.lua: one wrk thread, pinned to the
- * client core, cycling through a file of presigned paths. wrk is a C event loop; its own CPU
- * time is read from the shell's `times` builtin after it exits (what it costs the machine),
- * and the server's from /proc (what each request costs the server).
+ * client core, cycling through a file of presigned paths. HEAD, which wrk 4.1 cannot parse,
+ * goes through rawload.ts instead. The generator's own CPU time is read from the shell's
+ * `times` builtin after it exits (what it costs the machine), and the server's from /proc
+ * (what each request costs the server).
  */
 import { cpuSeconds } from "./procs.ts";
+import { coreBusySeconds } from "./rounds.ts";
 
 const CYCLE_LUA = new URL("./lua/cycle.lua", import.meta.url).pathname;
+const RAWLOAD = new URL("./rawload.ts", import.meta.url).pathname;
+
+/** Which generator a method uses. */
+export function generatorFor(method: string): "wrk" | "rawload" {
+  return method === "HEAD" ? "rawload" : "wrk";
+}
 
 export interface WrkJob {
   /** Base URL of the server (`http://127.0.0.1:PORT`); paths come from `pathsFile`. */
@@ -22,6 +30,8 @@ export interface WrkJob {
   cpus: string | null;
   /** The server process, for its CPU time. */
   serverPid: number;
+  /** The core the server is pinned to (to see how busy others kept it), or null. */
+  serverCore: number | null;
 }
 
 export interface WrkResult {
@@ -36,10 +46,12 @@ export interface WrkResult {
   serverCores: number;
   /** Server CPU time per request, µs. */
   serverCpuUsPerOp: number;
-  /** wrk's own CPU seconds per wall second. */
-  wrkCores: number;
-  /** wrk's CPU time per request, µs. */
-  wrkCpuUsPerOp: number;
+  /** The generator's own CPU seconds per wall second. */
+  genCores: number;
+  /** The generator's CPU time per request, µs. */
+  genCpuUsPerOp: number;
+  /** CPU time other processes took on the server's core, per wall second. */
+  otherLoadCores: number;
 }
 
 interface WrkJson {
@@ -54,9 +66,51 @@ interface WrkJson {
   errors_timeout: number;
 }
 
-/** Runs wrk once and returns throughput, latency and CPU costs. */
-export async function runWrk(job: WrkJob): Promise<WrkResult> {
-  const wrk = [
+/** Runs the generator once and returns throughput, latency and CPU costs. */
+export async function runLoad(job: WrkJob): Promise<WrkResult> {
+  const wrk = generatorFor(job.method) === "rawload" ? rawloadArgs(job) : wrkArgs(job);
+  const pin = job.cpus === null ? [] : ["taskset", "-c", job.cpus];
+  // `times` prints the shell's and then its children's user/system time.
+  const script = `${[...pin, ...wrk].map(shellQuote).join(" ")}; rc=$?; times; exit $rc`;
+  const cpu0 = cpuSeconds(job.serverPid);
+  const core0 = job.serverCore === null ? NaN : coreBusySeconds(job.serverCore);
+  const t0 = performance.now();
+  const out = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped", stderr: "piped" })
+    .output();
+  const wall = (performance.now() - t0) / 1000;
+  const serverCpu = cpuSeconds(job.serverPid) - cpu0;
+  const coreBusy = job.serverCore === null ? NaN : coreBusySeconds(job.serverCore) - core0;
+  const stdout = new TextDecoder().decode(out.stdout);
+  const line = /^BENCHJSON (\{.*\})$/m.exec(stdout)?.[1];
+  if (!out.success || !line) {
+    throw new Error(`${wrk[0]} failed:\n${stdout}\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  const j = JSON.parse(line) as WrkJson;
+  const times = [...stdout.matchAll(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/g)];
+  const child = times.at(-1);
+  const genCpu = child
+    ? Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])
+    : NaN;
+  const seconds = j.duration_us / 1e6;
+  const requests = Math.max(j.requests, 1);
+  return {
+    requests: j.requests,
+    seconds,
+    opsPerSec: j.requests / seconds,
+    p50Ms: j.p50_us / 1000,
+    p99Ms: j.p99_us / 1000,
+    errors: j.errors_status + j.errors_connect + j.errors_read + j.errors_write +
+      j.errors_timeout,
+    serverCores: serverCpu / wall,
+    serverCpuUsPerOp: serverCpu / requests * 1e6,
+    genCores: genCpu / wall,
+    genCpuUsPerOp: genCpu / requests * 1e6,
+    otherLoadCores: Math.max(0, (coreBusy - serverCpu) / wall),
+  };
+}
+
+function wrkArgs(job: WrkJob): string[] {
+  return [
     "wrk",
     "-t1",
     `-c${job.connections}`,
@@ -72,41 +126,22 @@ export async function runWrk(job: WrkJob): Promise<WrkResult> {
     String(job.bodyBytes),
     String(job.offset),
   ];
-  const pin = job.cpus === null ? [] : ["taskset", "-c", job.cpus];
-  // `times` prints the shell's and then its children's user/system time.
-  const script = `${[...pin, ...wrk].map(shellQuote).join(" ")}; rc=$?; times; exit $rc`;
-  const cpu0 = cpuSeconds(job.serverPid);
-  const t0 = performance.now();
-  const out = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped", stderr: "piped" })
-    .output();
-  const wall = (performance.now() - t0) / 1000;
-  const serverCpu = cpuSeconds(job.serverPid) - cpu0;
-  const stdout = new TextDecoder().decode(out.stdout);
-  const line = /^BENCHJSON (\{.*\})$/m.exec(stdout)?.[1];
-  if (!out.success || !line) {
-    throw new Error(`wrk failed:\n${stdout}\n${new TextDecoder().decode(out.stderr)}`);
-  }
-  const j = JSON.parse(line) as WrkJson;
-  const times = [...stdout.matchAll(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/g)];
-  const child = times.at(-1);
-  const wrkCpu = child
-    ? Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])
-    : NaN;
-  const seconds = j.duration_us / 1e6;
-  const requests = Math.max(j.requests, 1);
-  return {
-    requests: j.requests,
-    seconds,
-    opsPerSec: j.requests / seconds,
-    p50Ms: j.p50_us / 1000,
-    p99Ms: j.p99_us / 1000,
-    errors: j.errors_status + j.errors_connect + j.errors_read + j.errors_write +
-      j.errors_timeout,
-    serverCores: serverCpu / wall,
-    serverCpuUsPerOp: serverCpu / requests * 1e6,
-    wrkCores: wrkCpu / seconds,
-    wrkCpuUsPerOp: wrkCpu / requests * 1e6,
-  };
+}
+
+function rawloadArgs(job: WrkJob): string[] {
+  return [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    "--allow-read",
+    RAWLOAD,
+    job.url,
+    job.pathsFile,
+    job.method,
+    String(job.connections),
+    String(job.seconds),
+    String(job.offset),
+  ];
 }
 
 function shellQuote(s: string): string {

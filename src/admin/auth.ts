@@ -47,7 +47,9 @@ export function requireAuth(deps: AdminDeps, sessions: SessionStore): Middleware
     if (token === null) throw authFailure(deps, c, "no key presented");
     const session = sessions.get(token);
     if (session === null) throw authFailure(deps, c, "unknown or expired session");
-    if (!SAFE_METHODS.has(c.req.method) && !csrfMatches(session, c.req.header(CSRF_HEADER) ?? null)) {
+    if (
+      !SAFE_METHODS.has(c.req.method) && !csrfMatches(session, c.req.header(CSRF_HEADER) ?? null)
+    ) {
       deps.log.warn("management API request without a valid CSRF token", {
         method: c.req.method,
         path: c.req.path,

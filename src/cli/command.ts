@@ -4,7 +4,7 @@
  * `--admin-addr` work everywhere and the environment variables too), `--json` and `--help`.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, type Config, loadConfig, SETTINGS } from "../config.ts";
+import { type Config, ConfigError, loadConfig, SETTINGS } from "../config.ts";
 import { CommandError, type Output, UsageError } from "./output.ts";
 import type { ApiAnswer, Target } from "./target.ts";
 

@@ -5,7 +5,7 @@
 import { SETTINGS } from "../config.ts";
 import { adminKeyCommands } from "./admin_key.ts";
 import { bucketCommands } from "./bucket.ts";
-import { COMMON_OPTIONS, type CommandGroup, usageLine } from "./command.ts";
+import { type CommandGroup, COMMON_OPTIONS, usageLine } from "./command.ts";
 import { keyCommands } from "./key.ts";
 
 /** The command groups besides `serve` and `version`, in help order. */

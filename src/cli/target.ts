@@ -3,8 +3,8 @@
  * stopped server's data directory. Both go through the same management API code (in-process
  * for "direct"), so validation, refusals and answers are identical either way.
  *
- * A server is running when `<dataDir>/vstash.pid` exists, its process is alive, and its
- * management API answers `/health/live`. Then the CLI authenticates with `<dataDir>/cli.token`,
+ * A server is running when `<dataDir>/vstash.pid` exists and is locked (the server holds the
+ * lock while it runs; see runtime_files.ts), and its management API answers `/health/live`. Then the CLI authenticates with `<dataDir>/cli.token`,
  * which that server accepts while it runs. A pid file left by a crash (dead process) does not
  * block direct mode. Direct mode while the server runs is refused: the server caches
  * credentials and buckets, so writes made beside it would not be seen by it.
@@ -19,6 +19,7 @@ import {
   localUrl,
   newCliToken,
   PID_FILE,
+  pidFileLocked,
   readCliToken,
   readPidFile,
 } from "../runtime_files.ts";
@@ -54,7 +55,7 @@ export async function openTarget(config: Config, adminAddrGiven: boolean): Promi
     throw unreadable(join(config.dataDir, PID_FILE), err);
   });
   if (pid !== null) {
-    const alive = await processAlive(pid.pid);
+    const alive = await pidFileLocked(config.dataDir).catch(() => null);
     if (alive !== false) {
       const url = adminAddrGiven ? addrUrl(config.adminAddr) : pid.admin_url;
       if (await answers(url)) return apiTarget(config.dataDir, url);
@@ -66,7 +67,7 @@ export async function openTarget(config: Config, adminAddrGiven: boolean): Promi
         );
       }
     }
-    // The pid file outlived its server (crash, power loss): the data directory is free.
+    // The pid file outlived its server (crash, kill -9, power loss): nobody holds its lock.
   }
   return await directTarget(config);
 }
@@ -166,36 +167,11 @@ async function parsed(res: Response): Promise<ApiAnswer> {
   return { status: res.status, body };
 }
 
-/**
- * Whether process `pid` is a running vstash server: true or false where /proc tells (Linux),
- * null where it cannot be told (the liveness probe then decides). A pid reused by another
- * program after a crash does not count: its command line has no `serve`.
- */
-async function processAlive(pid: number): Promise<boolean | null> {
-  try {
-    const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`);
-    return cmdline.split("\0").includes("serve");
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      // No /proc at all (macOS, Windows): unknown. Else the process is gone.
-      return (await exists("/proc/self")) ? false : null;
-    }
-    return null;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function answers(url: string): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const res = await fetch(`${url}/health/live`, {
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
     await res.body?.cancel();
     return res.ok;
   } catch {

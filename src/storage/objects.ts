@@ -77,7 +77,9 @@ export class ObjectStore {
       op.sum(K.bucketBytes(name), u64Delta(rec.size - (old.value?.size ?? 0)));
       apply?.(op);
       if ((await op.commit()).ok) {
-        if (rec.layout.kind === "single" && rec.layout.blobId) this.#blobs.settle(rec.layout.blobId);
+        if (rec.layout.kind === "single" && rec.layout.blobId) {
+          this.#blobs.settle(rec.layout.blobId);
+        }
         return old.value;
       }
       await this.#assertBucketCurrent(bucket);

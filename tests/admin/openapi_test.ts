@@ -163,7 +163,9 @@ Deno.test("real answers of every operation match the document", async (t) => {
       await call("DELETE", `/api/v1/buckets/doc-up/uploads/${doomed.upload_id}?key=gone`);
       // Object bytes, the console's page and scripts are not JSON: their status is checked.
       for (const path of ["/api/v1/buckets/doc-up/download/big", "/", "/assets/app.js"]) {
-        const r = await fetch(server.adminUrl + path, { headers: { "x-api-key": server.adminKey } });
+        const r = await fetch(server.adminUrl + path, {
+          headers: { "x-api-key": server.adminKey },
+        });
         await r.body?.cancel();
         assert.deepEqual(responseProblems("GET", path, r.status, null), [], path);
       }

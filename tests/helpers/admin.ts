@@ -25,8 +25,8 @@ export interface AdminFetchOptions {
   /** Send the key as `Authorization: Bearer` instead of `X-API-Key`. */
   bearer?: boolean;
   headers?: Record<string, string>;
-  /** A raw body (sent as is) instead of JSON-encoding `body`. */
-  rawBody?: string;
+  /** A raw body (sent as is: text, bytes or a stream) instead of JSON-encoding `body`. */
+  rawBody?: BodyInit | Uint8Array;
 }
 
 /**
@@ -47,10 +47,14 @@ export async function adminFetch(
     if (opts.bearer) headers["authorization"] = `Bearer ${key}`;
     else headers["x-api-key"] = key;
   }
-  let payload: string | undefined = opts.rawBody;
+  let payload = opts.rawBody;
   if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
-  if (payload !== undefined) headers["content-type"] ??= "application/json";
-  const res = await fetch(server.adminUrl + path, { method, headers, body: payload });
+  if (typeof payload === "string") headers["content-type"] ??= "application/json";
+  const res = await fetch(server.adminUrl + path, {
+    method,
+    headers,
+    body: payload as BodyInit | undefined,
+  });
   const text = await res.text();
   let parsed: Json = null;
   if (text !== "") {

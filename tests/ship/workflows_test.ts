@@ -69,7 +69,9 @@ Deno.test("release.yml compiles every target on a version tag and publishes sums
   }
   assert.match(commands, /sha256sum vstash-\* .*> SHA256SUMS/);
   assert.match(release, /uses: softprops\/action-gh-release@v2/);
-  for (const file of ["dist/vstash-*", "dist/SHA256SUMS", "dist/vstash.service", "dist/install.sh"]) {
+  for (
+    const file of ["dist/vstash-*", "dist/SHA256SUMS", "dist/vstash.service", "dist/install.sh"]
+  ) {
     assert.ok(release.includes(file), `the release attaches ${file}`);
   }
 });

@@ -28,8 +28,11 @@ export function objectBytesRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
     const entry = await existingBucket(store, bucket);
     const declared = declaredLength(c);
     if (declared !== null && declared > MAX_BLOB_BYTES) {
-      throw new ApiError(413, `a single upload is at most ${MAX_BLOB_BYTES} bytes (5 GiB); ` +
-        "use a multipart upload for larger objects");
+      throw new ApiError(
+        413,
+        `a single upload is at most ${MAX_BLOB_BYTES} bytes (5 GiB); ` +
+          "use a multipart upload for larger objects",
+      );
     }
     const contentType = contentTypeOf(c);
     const crc = createChecksum("CRC32");

@@ -80,7 +80,7 @@ export async function render(main) {
         h("td", { "data-label": "Owner", text: b.owner ?? `#${b.owner_id}` }),
         h("td", { class: "num", "data-label": "Objects", text: formatCount(b.object_count) }),
         h("td", { class: "num", "data-label": "Size", text: b.total_size_human }),
-        h("td", { "data-label": "Created", text: formatDate(b.created_at) }),
+        h("td", { class: "nowrap", "data-label": "Created", text: formatDate(b.created_at) }),
         h(
           "td",
           { class: "cell-actions" },

@@ -81,7 +81,7 @@ export async function render(main) {
         h(
           "td",
           { "data-label": "Access key" },
-          h("code", { class: "mono wrap", text: c.access_key }),
+          h("code", { class: "mono", text: c.access_key }),
         ),
         h(
           "td",
@@ -92,7 +92,7 @@ export async function render(main) {
           }),
         ),
         h("td", { class: "num", "data-label": "Buckets", text: formatCount(c.bucket_count) }),
-        h("td", { "data-label": "Created", text: formatDate(c.created_at) }),
+        h("td", { class: "nowrap", "data-label": "Created", text: formatDate(c.created_at) }),
         h(
           "td",
           { class: "cell-actions" },

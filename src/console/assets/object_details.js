@@ -27,7 +27,7 @@ export function showDetails(bucket, key) {
       h("button", { class: "btn", type: "button", on: { click: () => close() } }, "Close"),
     );
     api("GET", paths.object(bucket, key)).then((o) => {
-      body.replaceChildren(detailsList(bucket, o));
+      body.replaceChildren(...detailsList(bucket, o));
       footer.replaceChildren(
         h("button", {
           class: "btn btn-danger-quiet",

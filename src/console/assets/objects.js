@@ -301,7 +301,7 @@ export async function render(main, { bucket, prefix: rawPrefix }) {
         ),
       ),
       h("td", { class: "num", "data-label": "Size", text: o.size_human }),
-      h("td", { "data-label": "Last modified", text: formatDate(o.updated_at) }),
+      h("td", { class: "nowrap", "data-label": "Last modified", text: formatDate(o.updated_at) }),
       h(
         "td",
         { class: "cell-actions" },

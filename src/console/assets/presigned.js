@@ -63,13 +63,21 @@ export async function render(main) {
         h(
           "td",
           { class: "cell-name", "data-label": "Object" },
-          h("span", { class: "muted", text: `${u.bucket_name}/` }),
           h("span", { class: "strong wrap", text: u.object_key }),
+          h("span", { class: "muted small cell-sub", text: `in ${u.bucket_name}` }),
         ),
         h("td", { "data-label": "Method" }, h("span", { class: "badge", text: u.method })),
         h("td", { "data-label": "Signed by" }, h("code", { class: "mono", text: u.access_key })),
-        h("td", { "data-label": "Expires in", title: formatDate(u.expires_at) }, left),
-        h("td", { "data-label": "Created", text: formatDate(u.created_at) }),
+        h(
+          "td",
+          { class: "nowrap", "data-label": "Expires in" },
+          h(
+            "div",
+            {},
+            left,
+            h("span", { class: "muted small cell-sub", text: `at ${formatDate(u.expires_at)}` }),
+          ),
+        ),
         h(
           "td",
           { class: "cell-actions" },
@@ -107,7 +115,7 @@ export async function render(main) {
             h(
               "tr",
               {},
-              ["Object", "Method", "Signed by", "Expires in", "Created"].map((t) =>
+              ["Object", "Method", "Signed by", "Expires in"].map((t) =>
                 h("th", { scope: "col", text: t })
               ),
               h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),

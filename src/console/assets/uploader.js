@@ -49,27 +49,28 @@ export function uploadPanel() {
     "aria-controls": "upload-list",
   }, "Hide");
   list.id = "upload-list";
-  toggle.addEventListener("click", () => {
-    const open = toggle.getAttribute("aria-expanded") === "true";
-    toggle.setAttribute("aria-expanded", String(!open));
-    toggle.textContent = open ? "Show" : "Hide";
-    list.hidden = open;
-  });
+  toggle.addEventListener(
+    "click",
+    () => setExpanded(toggle.getAttribute("aria-expanded") !== "true"),
+  );
   const el = h(
     "section",
     { class: "upload-panel", "aria-labelledby": "upload-panel-title", hidden: true },
     h(
       "div",
       { class: "upload-panel-header" },
-      h("h2", { id: "upload-panel-title", text: "Uploads" }),
-      summary,
-      h("span", { class: "spacer" }),
+      h(
+        "div",
+        { class: "upload-panel-title" },
+        h("h2", { id: "upload-panel-title", text: "Uploads" }),
+        summary,
+      ),
       clearButton,
       toggle,
     ),
     list,
   );
-  panel = { el, list, summary };
+  panel = { el, list, summary, toggle };
   for (const u of queue) list.append(u.row);
   refreshPanel();
   return el;
@@ -92,6 +93,7 @@ export function enqueue(bucket, prefix, files) {
     queue.push(upload);
     panel?.list.append(upload.row);
   }
+  setExpanded(true);
   refreshPanel();
   pump();
 }
@@ -158,8 +160,23 @@ function showProgress(u) {
   u.ui.status.textContent = `${pct}% · ${formatBytes(u.loaded)} of ${formatBytes(total)}`;
 }
 
+/** Shows or folds the list; folded, the panel is one line and covers little of the page. */
+function setExpanded(open) {
+  if (!panel) return;
+  panel.toggle.setAttribute("aria-expanded", String(open));
+  panel.toggle.textContent = open ? "Hide" : "Show";
+  panel.list.hidden = !open;
+}
+
+let foldTimer = null;
+
 function refreshPanel() {
   if (!panel) return;
+  clearTimeout(foldTimer);
+  // Once everything has finished, fold the list after a moment so it stops covering the page.
+  if (activeUploads() === 0 && queue.length > 0) {
+    foldTimer = setTimeout(() => setExpanded(false), 5000);
+  }
   panel.el.hidden = queue.length === 0;
   const done = queue.filter((u) => u.state === "done").length;
   const active = activeUploads();

@@ -100,7 +100,11 @@ export async function render(main) {
                     { class: "cell-name", "data-label": "Key" },
                     h("span", { class: "strong wrap", text: u.key }),
                   ),
-                  h("td", { "data-label": "Started", text: formatDate(u.initiated) }),
+                  h("td", {
+                    class: "nowrap",
+                    "data-label": "Started",
+                    text: formatDate(u.initiated),
+                  }),
                   h("td", { class: "num", "data-label": "Parts", text: formatCount(u.part_count) }),
                   h("td", { class: "num", "data-label": "Received", text: u.size_human }),
                   h(
