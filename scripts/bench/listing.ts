@@ -97,7 +97,9 @@ export async function measureListing(
       seen += n;
       token = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(text)?.[1] ?? null;
     } while (token !== null);
-    if (seen !== expectedKeys) throw new Error(`listing saw ${seen} keys, expected ${expectedKeys}`);
+    if (seen !== expectedKeys) {
+      throw new Error(`listing saw ${seen} keys, expected ${expectedKeys}`);
+    }
   }
   const delimited: number[] = [];
   let prefixes = 0;

@@ -82,7 +82,8 @@ const started = performance.now();
 await Promise.all(Array.from({ length: Number(conns) }, connection));
 const durationUs = (performance.now() - started) * 1000;
 latenciesUs.sort((a, b) => a - b);
-const pct = (p: number) => latenciesUs[Math.min(latenciesUs.length - 1, Math.floor(latenciesUs.length * p / 100))] ?? 0;
+const pct = (p: number) =>
+  latenciesUs[Math.min(latenciesUs.length - 1, Math.floor(latenciesUs.length * p / 100))] ?? 0;
 const mean = latenciesUs.reduce((s, x) => s + x, 0) / Math.max(latenciesUs.length, 1);
 console.log(`BENCHJSON ${
   JSON.stringify({

@@ -84,7 +84,11 @@ export class SmallState {
     const { ctx } = this;
     for (const server of [ctx.servers.vstash, ctx.servers.ceiling]) {
       if (this.putNext[server.name] > 0) continue;
-      await this.#load(server, { id: "fill", method: "PUT", connections: 64 }, ctx.rounds * ctx.seconds + ctx.warmupSeconds);
+      await this.#load(
+        server,
+        { id: "fill", method: "PUT", connections: 64 },
+        ctx.rounds * ctx.seconds + ctx.warmupSeconds,
+      );
     }
   }
 
@@ -121,7 +125,11 @@ export class SmallState {
     for (const server of [ctx.servers.vstash, ctx.servers.ceiling]) {
       await this.#load(server, spec, ctx.warmupSeconds);
     }
-    const rounds = await alternate(ctx.servers, ctx.rounds, (server) => this.#load(server, spec, ctx.seconds));
+    const rounds = await alternate(
+      ctx.servers,
+      ctx.rounds,
+      (server) => this.#load(server, spec, ctx.seconds),
+    );
     return { ...spec, rounds };
   }
 

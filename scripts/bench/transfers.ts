@@ -57,7 +57,9 @@ async function curl(args: string[], cpus: string | null): Promise<CurlResult> {
     "%{http_code} %{time_total} %header{etag}",
     ...args,
   ];
-  const [cmd, all] = cpus === null ? ["curl", curlArgs] : ["taskset", ["-c", cpus, "curl", ...curlArgs]];
+  const [cmd, all] = cpus === null
+    ? ["curl", curlArgs]
+    : ["taskset", ["-c", cpus, "curl", ...curlArgs]];
   const out = await new Deno.Command(cmd, { args: all, stdout: "piped", stderr: "piped" }).output();
   const text = new TextDecoder().decode(out.stdout).trim();
   const [status, seconds, etag] = text.split(" ");
@@ -68,7 +70,12 @@ async function curl(args: string[], cpus: string | null): Promise<CurlResult> {
 }
 
 /** The URL a server is sent `method path` on: presigned for vStash, plain for the ceiling. */
-export function urlFor(server: ServerProc, method: string, path: string, query?: Record<string, string>): string {
+export function urlFor(
+  server: ServerProc,
+  method: string,
+  path: string,
+  query?: Record<string, string>,
+): string {
   if (server.name === "vstash") return presigned(server, method, path, query);
   const u = new URL(path, server.url);
   for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, v);
@@ -94,7 +101,7 @@ async function measured(
 }
 
 /** PUTs a file with curl; `md5` asks the ceiling for its pipe-with-MD5 variant. */
-export async function putFile(
+export function putFile(
   server: ServerProc,
   path: string,
   file: string,
@@ -109,7 +116,7 @@ export async function putFile(
 }
 
 /** GETs an object with curl into /dev/null. */
-export async function getFile(
+export function getFile(
   server: ServerProc,
   path: string,
   bytes: number,
@@ -135,7 +142,7 @@ export async function deleteObject(server: ServerProc, path: string): Promise<vo
  * once, timed from CreateMultipartUpload to the end of CompleteMultipartUpload. The ceiling
  * does the same part PUTs (with MD5, each part's ETag) and has nothing to create or complete.
  */
-export async function multipartUpload(
+export function multipartUpload(
   server: ServerProc,
   path: string,
   partFile: string,
@@ -148,7 +155,13 @@ export async function multipartUpload(
   return measured(server, partBytes * parts, async () => {
     if (server.name === "ceiling") {
       await pool(numbers, inFlight, async (n) => {
-        await curl(["-H", "x-ceiling-md5: 1", "-T", partFile, urlFor(server, "PUT", `${path}.part${n}`)], cpus);
+        await curl([
+          "-H",
+          "x-ceiling-md5: 1",
+          "-T",
+          partFile,
+          urlFor(server, "PUT", `${path}.part${n}`),
+        ], cpus);
       });
     } else {
       const created = await s3Request(server, "POST", path, { query: { uploads: "" } });
@@ -172,7 +185,15 @@ export async function multipartUpload(
 }
 
 /** Deletes the ceiling's part files or vStash's completed object. */
-export async function deleteMultipart(server: ServerProc, path: string, parts: number): Promise<void> {
+export async function deleteMultipart(
+  server: ServerProc,
+  path: string,
+  parts: number,
+): Promise<void> {
   if (server.name === "vstash") return await deleteObject(server, path);
-  await pool(Array.from({ length: parts }, (_, i) => i + 1), 8, (n) => deleteObject(server, `${path}.part${n}`));
+  await pool(
+    Array.from({ length: parts }, (_, i) => i + 1),
+    8,
+    (n) => deleteObject(server, `${path}.part${n}`),
+  );
 }

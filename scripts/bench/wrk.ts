@@ -75,7 +75,11 @@ export async function runLoad(job: WrkJob): Promise<WrkResult> {
   const cpu0 = cpuSeconds(job.serverPid);
   const core0 = job.serverCore === null ? NaN : coreBusySeconds(job.serverCore);
   const t0 = performance.now();
-  const out = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped", stderr: "piped" })
+  const out = await new Deno.Command("bash", {
+    args: ["-c", script],
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
   const wall = (performance.now() - t0) / 1000;
   const serverCpu = cpuSeconds(job.serverPid) - cpu0;

@@ -1,4 +1,4 @@
-import { BlobTooLarge, BodyReadError } from "../storage/blob_ingest.ts";
+import { BlobTooLarge, BodyIdleTimeout, BodyReadError } from "../storage/blob_ingest.ts";
 import { StorageError } from "../storage/errors.ts";
 
 /**
@@ -7,7 +7,7 @@ import { StorageError } from "../storage/errors.ts";
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 500 | 503,
     message: string,
     readonly field?: string,
   ) {
@@ -31,6 +31,12 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof BlobTooLarge) {
     return new ApiError(413, `the body is larger than ${err.maxBytes} bytes (S3's limit)`);
+  }
+  if (err instanceof BodyIdleTimeout) {
+    return new ApiError(
+      408,
+      `the upload stalled: nothing arrived for ${err.idleTimeoutMs / 1000} s`,
+    );
   }
   if (err instanceof BodyReadError) {
     return new ApiError(400, "the upload was interrupted before the whole body arrived");

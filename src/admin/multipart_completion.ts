@@ -11,7 +11,7 @@ import {
   multipartEtag,
   toBase64,
 } from "../s3/checksums.ts";
-import { MAX_OBJECT_BYTES, MAX_PARTS, MIN_PART_BYTES } from "../storage/limits.ts";
+import { MAX_OBJECT_BYTES, MAX_PARTS } from "../storage/limits.ts";
 import { toRuns } from "../storage/parts.ts";
 import type { PartRecord, StoredChecksum, UploadRecord } from "../storage/records.ts";
 import type { Completion } from "../storage/uploads.ts";
@@ -52,13 +52,15 @@ export function requestedParts(body: JsonObject): RequestedPart[] {
 
 /**
  * Checks the requested list as S3 does (ascending part numbers, each uploaded with this
- * ETag, every part but the last at least 5 MiB, at most 5 TiB in all) and builds the object
- * from the stored parts. The object's checksum is formed as the upload declared it.
+ * ETag, every part but the last at least `minPartBytes` (the server's --min-part-size, 5 MiB
+ * as in S3 by default), at most 5 TiB in all) and builds the object from the stored parts.
+ * The object's checksum is formed as the upload declared it.
  */
 export function buildCompletion(
   upload: UploadRecord,
   stored: PartRecord[],
   requested: RequestedPart[],
+  minPartBytes: number,
 ): Completion {
   const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
   const parts: PartRecord[] = [];
@@ -76,10 +78,10 @@ export function buildCompletion(
     parts.push(part);
   }
   parts.forEach((p, i) => {
-    if (i < parts.length - 1 && p.size < MIN_PART_BYTES) {
+    if (i < parts.length - 1 && p.size < minPartBytes) {
       throw partsError(
         `part ${p.partNumber} has ${p.size} bytes; every part but the last needs at least ` +
-          `${MIN_PART_BYTES} (5 MiB)`,
+          `${minPartBytes}`,
       );
     }
   });

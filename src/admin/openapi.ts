@@ -317,7 +317,7 @@ const paths: Record<string, Record<string, Json>> = {
       },
       responses: {
         "200": ok("Stored", "ObjectDetails"),
-        ...errors(400, 401, 404, 413),
+        ...errors(400, 401, 404, 408, 413),
       },
     },
     delete: {
@@ -399,7 +399,7 @@ const paths: Record<string, Record<string, Json>> = {
         required: true,
         content: { "*/*": { schema: { type: "string", format: "binary" } } },
       },
-      responses: { "200": ok("Stored", "UploadedPart"), ...errors(400, 401, 404, 413) },
+      responses: { "200": ok("Stored", "UploadedPart"), ...errors(400, 401, 404, 408, 413) },
     },
   },
   "/api/v1/buckets/{bucket}/uploads/{upload_id}/complete": {
@@ -564,6 +564,7 @@ export const openApiDocument = {
       E401: errorResponse("Missing or wrong API key, or no live console session"),
       E403: errorResponse("Console session request without its X-CSRF-Token"),
       E404: errorResponse("No such credential, bucket, object or presigned URL"),
+      E408: errorResponse("The upload sent nothing for the body timeout (--body-timeout)"),
       E409: errorResponse("Conflict with the current state (exists, not empty, owns buckets)"),
       E413: errorResponse("Body too large: JSON over 2 MiB, an upload or part over 5 GiB"),
     },

@@ -250,6 +250,7 @@ export const schemas: Record<string, Schema> = {
     bucket: str("Bucket"),
     key: str("Object key"),
     upload_id: str("Upload id; name it with the key in the calls that follow"),
+    min_part_size: int("Every part but the last must have at least this many bytes"),
   }),
   UploadedPart: object({
     part_number: int("Part number", { minimum: 1 }),

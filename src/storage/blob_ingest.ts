@@ -14,6 +14,11 @@ export interface IngestOptions {
   maxBytes: number;
   /** Sees every chunk before it is written: extra digests (a CRC, a SHA-256). */
   tap?: (chunk: Uint8Array) => void;
+  /**
+   * A body that sends nothing for this long is cut off with BodyIdleTimeout, so a stalled
+   * client cannot hold a temp file and a request open forever. 0 or absent: no limit.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** The body was longer than `maxBytes`; nothing was kept. */
@@ -21,6 +26,14 @@ export class BlobTooLarge extends Error {
   constructor(readonly maxBytes: number) {
     super(`body is larger than ${maxBytes} bytes`);
     this.name = "BlobTooLarge";
+  }
+}
+
+/** The body sent nothing for `idleTimeoutMs`; nothing was kept. */
+export class BodyIdleTimeout extends Error {
+  constructor(readonly idleTimeoutMs: number) {
+    super(`the body sent nothing for ${idleTimeoutMs} ms`);
+    this.name = "BodyIdleTimeout";
   }
 }
 
@@ -56,8 +69,13 @@ export async function ingestBlob(
       while (true) {
         let next: IteratorResult<Uint8Array>;
         try {
-          next = await chunks.next();
+          next = await nextWithin(chunks, opts.idleTimeoutMs ?? 0);
         } catch (err) {
+          if (err instanceof BodyIdleTimeout) {
+            // Let go of the body without waiting for the read that never ends.
+            Promise.resolve(chunks.return?.()).catch(() => {});
+            throw err;
+          }
           throw new BodyReadError(err);
         }
         if (next.done) break;
@@ -80,5 +98,25 @@ export async function ingestBlob(
   } catch (err) {
     await (blob as BlobWriter | null)?.abort();
     throw err;
+  }
+}
+
+/** The next chunk, or BodyIdleTimeout when none arrives within `ms` (0: wait as long as it takes). */
+async function nextWithin(
+  chunks: AsyncIterator<Uint8Array>,
+  ms: number,
+): Promise<IteratorResult<Uint8Array>> {
+  if (ms <= 0) return await chunks.next();
+  const read = chunks.next();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyIdleTimeout(ms)), ms);
+  });
+  try {
+    return await Promise.race([read, idle]);
+  } finally {
+    clearTimeout(timer);
+    // A read still pending after a timeout may fail later; nobody waits for it any more.
+    read.catch(() => {});
   }
 }

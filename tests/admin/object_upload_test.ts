@@ -442,3 +442,27 @@ Deno.test("multipart uploads through the management API follow S3's rules", asyn
     });
   });
 });
+
+Deno.test("an upload that stalls is cut off after the body timeout with 408", async () => {
+  await withServer(async (server) => {
+    await adminFetch(server, "POST", "/api/v1/buckets", { name: "stall", owner_id: 1 });
+    const { hostname, port, host } = new URL(server.adminUrl);
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    try {
+      const head = `PUT /api/v1/buckets/stall/objects/slow HTTP/1.1\r\nhost: ${host}\r\n` +
+        `x-api-key: ${server.adminKey}\r\ncontent-length: 1000\r\nconnection: close\r\n\r\n`;
+      await conn.write(new TextEncoder().encode(head + "only ten b"));
+      const started = Date.now();
+      const buf = new Uint8Array(4096);
+      const n = await conn.read(buf);
+      const answer = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      assert.match(answer, /^HTTP\/1\.1 408 /, answer);
+      assert.match(answer, /stalled/);
+      assert.ok(Date.now() - started < 5000, "cut off after about a second");
+    } finally {
+      conn.close();
+    }
+    const gone = await adminFetch(server, "GET", "/api/v1/buckets/stall/objects/slow");
+    assertApiError(gone, 404);
+  }, { args: ["--body-timeout", "1s"] });
+});

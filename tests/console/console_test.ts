@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
  * The web console end to end: Debian's Chromium, driven by playwright-core, against a real
- * server. Each test has its own server; screenshots of the main pages go to docs/screenshots/.
+ * server. Each test has its own server; screenshots of the main pages go to docs/screenshots/
+ * (with VSTASH_UPDATE_SCREENSHOTS=1).
  */
 import assert from "node:assert/strict";
 import {
@@ -23,7 +24,13 @@ import { MiB, sha256OfFile, sha256OfStream, writeGeneratedFile } from "../helper
 import { sdkError } from "../helpers/s3.ts";
 import { withServer } from "../helpers/server.ts";
 
-const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url);
+/**
+ * Screenshots go to docs/screenshots/ when VSTASH_UPDATE_SCREENSHOTS=1 (to refresh the ones
+ * the README shows), else to a temp dir, so a test run leaves the checkout unchanged.
+ */
+const SCREENSHOTS = Deno.env.get("VSTASH_UPDATE_SCREENSHOTS") === "1"
+  ? new URL("../../docs/screenshots/", import.meta.url)
+  : new URL(`file://${await Deno.makeTempDir({ prefix: "vstash-screens-" })}/`);
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -61,7 +68,7 @@ async function withBrowser(
   }
 }
 
-/** Saves a screenshot of the page as docs/screenshots/<name>.png, without passing toasts. */
+/** Saves a screenshot of the page as <SCREENSHOTS>/<name>.png, without passing toasts. */
 async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   await page.evaluate(() => document.getElementById("toasts")?.replaceChildren());

@@ -114,6 +114,62 @@ export function concatBytes(...parts: (Uint8Array | string)[]): Uint8Array {
   return out;
 }
 
+/**
+ * Sends bytes (e.g. only a head that promises a body) without ending the request, and reads
+ * the first complete answer (by its Content-Length) or until the server closes or
+ * `timeoutMs` passes: for answers a server must give before it has the whole body.
+ */
+export async function sendAndAwaitAnswer(
+  server: TestServer,
+  bytes: Uint8Array | string,
+  timeoutMs = 10_000,
+): Promise<{ status: number | null; text: string; ms: number }> {
+  const started = performance.now();
+  const conn = await Deno.connect(s3Address(server));
+  try {
+    await writeAll(conn, typeof bytes === "string" ? latin1(bytes) : bytes).catch(() => {});
+    const text = await readAnswer(conn, timeoutMs);
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+    return { status: m ? Number(m[1]) : null, text, ms: performance.now() - started };
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+}
+
+/**
+ * Reads one answer: until its head and Content-Length bytes arrived (interim 1xx answers
+ * skipped), the server closes, or `timeoutMs` passes. Never throws.
+ */
+export async function readAnswer(conn: Deno.Conn, timeoutMs: number): Promise<string> {
+  let text = "";
+  const deadline = Date.now() + timeoutMs;
+  const buf = new Uint8Array(16 * 1024);
+  while (Date.now() < deadline) {
+    let timeoutId: ReturnType<typeof setTimeout> | undefined;
+    const timer = new Promise<null>((r) => {
+      timeoutId = setTimeout(() => r(null), Math.max(1, deadline - Date.now()));
+    });
+    const n = await Promise.race([conn.read(buf).catch(() => null), timer]);
+    clearTimeout(timeoutId);
+    if (n === null) break;
+    text += fromLatin1([buf.subarray(0, n)]);
+    while (/^HTTP\/1\.[01] 1\d\d[^\r]*\r\n\r\n/.test(text)) {
+      text = text.slice(text.indexOf("\r\n\r\n") + 4);
+    }
+    const end = text.indexOf("\r\n\r\n");
+    const len = end < 0 ? null : /content-length: (\d+)/i.exec(text.slice(0, end));
+    if (len && text.length >= end + 4 + Number(len[1])) break;
+  }
+  return text;
+}
+
 /** The S3 error code of an answer, if it carries one. */
 export function codeOf(text: string): string | null {
   return /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? null;

@@ -25,7 +25,9 @@ import {
   type Exchange,
   head,
   latin1,
+  readAnswer,
   s3Address,
+  writeAll,
 } from "../helpers/raw_http.ts";
 import { assertNoObject, assertObject, listAllKeys } from "../helpers/s3.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -517,32 +519,6 @@ async function countOpen(conns: Deno.Conn[]): Promise<number> {
     // The pending read ends when the connection is closed in the caller's finally.
   }));
   return open;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-}
-
-/** Reads until the server closes (or a full answer with Content-Length arrived), bounded. */
-async function readAnswer(conn: Deno.Conn, timeoutMs: number): Promise<string> {
-  let text = "";
-  const deadline = Date.now() + timeoutMs;
-  const buf = new Uint8Array(16 * 1024);
-  while (Date.now() < deadline) {
-    let timeoutId: ReturnType<typeof setTimeout> | undefined;
-    const timer = new Promise<null>((r) => {
-      timeoutId = setTimeout(() => r(null), Math.max(1, deadline - Date.now()));
-    });
-    const n = await Promise.race([conn.read(buf).catch(() => null), timer]);
-    clearTimeout(timeoutId);
-    if (n === null) break;
-    text += String.fromCharCode(...buf.subarray(0, n));
-    const end = text.indexOf("\r\n\r\n");
-    const len = /content-length: (\d+)/i.exec(text.slice(0, end));
-    if (end >= 0 && len && text.length >= end + 4 + Number(len[1])) break;
-  }
-  return text;
 }
 
 async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {

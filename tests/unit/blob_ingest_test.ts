@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { BlobStore } from "../../src/storage/blobs.ts";
-import { BlobTooLarge, BodyReadError, ingestBlob } from "../../src/storage/blob_ingest.ts";
+import {
+  BlobTooLarge,
+  BodyIdleTimeout,
+  BodyReadError,
+  ingestBlob,
+} from "../../src/storage/blob_ingest.ts";
 
 async function withBlobs(fn: (blobs: BlobStore, dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "vstash-ingest-" });
@@ -71,5 +76,29 @@ Deno.test("ingestBlob() reports a failing body as BodyReadError and keeps nothin
     const err = await ingestBlob(blobs, broken(), { maxBytes: 100 }).catch((e) => e);
     assert.ok(err instanceof BodyReadError);
     assert.deepEqual(tmpFiles(dir), []);
+  });
+});
+
+Deno.test("ingestBlob() cuts off a body that stalls longer than the idle timeout", async () => {
+  await withBlobs(async (blobs, dir) => {
+    let release: () => void = () => {};
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(100));
+      },
+      pull() {
+        // Never delivers a second chunk until cancelled.
+        return new Promise<void>((res) => (release = res));
+      },
+      cancel() {
+        release();
+      },
+    });
+    const err = await ingestBlob(blobs, stalled, { maxBytes: 1000, idleTimeoutMs: 50 })
+      .catch((e) => e);
+    assert.ok(err instanceof BodyIdleTimeout, String(err));
+    assert.equal(err.idleTimeoutMs, 50);
+    assert.deepEqual(tmpFiles(dir), []);
+    release();
   });
 });

@@ -15,7 +15,7 @@ import { contentTypeOf, declaredLength } from "./upload_body.ts";
  * S3 secret in the browser): a streamed PUT and a download. Bodies go chunk by chunk
  * between the socket and the blob file; nothing holds a whole object in memory.
  */
-export function objectBytesRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
+export function objectBytesRoutes({ store, config, log }: AdminDeps): Hono<AdminEnv> {
   const r = new Hono<AdminEnv>();
 
   /**
@@ -39,6 +39,7 @@ export function objectBytesRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
     const body = await ingestBlob(store.blobs, c.req.raw.body, {
       maxBytes: MAX_BLOB_BYTES,
       tap: (chunk) => crc.update(chunk),
+      idleTimeoutMs: config.bodyTimeoutSeconds * 1000,
     });
     const now = Date.now();
     const record: ObjectRecord = {

@@ -34,7 +34,7 @@ const isUploadPosition = (v: unknown): v is [string, string] =>
  * Uploads are stored under (bucket, key, upload id), as S3 addresses them, so the routes
  * that name an upload id take the object key as the `key` query parameter too.
  */
-export function uploadRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
+export function uploadRoutes({ store, config, log }: AdminDeps): Hono<AdminEnv> {
   const r = new Hono<AdminEnv>();
 
   r.get("/buckets/:bucket/uploads", async (c) => {
@@ -83,7 +83,10 @@ export function uploadRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
     };
     await store.uploads.create(entry, upload);
     log.info("multipart upload created", { bucket, key, upload_id: upload.uploadId });
-    return c.json({ bucket, key, upload_id: upload.uploadId }, 201);
+    return c.json(
+      { bucket, key, upload_id: upload.uploadId, min_part_size: config.minPartSizeBytes },
+      201,
+    );
   });
 
   /** One part: the raw body, streamed to its own blob. Uploading a number again replaces it. */
@@ -105,6 +108,7 @@ export function uploadRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
     const body = await ingestBlob(store.blobs, c.req.raw.body, {
       maxBytes: MAX_BLOB_BYTES,
       tap: (chunk) => crc.update(chunk),
+      idleTimeoutMs: config.bodyTimeoutSeconds * 1000,
     });
     const part: PartRecord = {
       partNumber: Number(v),
@@ -133,7 +137,7 @@ export function uploadRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
         entry,
         upload.key,
         upload.uploadId,
-        (current, parts) => buildCompletion(current, parts, requested),
+        (current, parts) => buildCompletion(current, parts, requested, config.minPartSizeBytes),
       );
     } catch (err) {
       throw uploadGone(err, upload.uploadId);

@@ -22,22 +22,27 @@ import { enqueue, onUploaded } from "./uploader.js";
 const PAGE = 100;
 const DELETE_BATCH = 1000;
 
-/** `#/buckets/<bucket>/<folder...>` with each segment encoded. */
+/** The folders of a prefix ("a//b/" → ["a", "", "b"]): empty names are folders too in S3. */
+function folders(prefix) {
+  return prefix === "" ? [] : prefix.replace(/\/$/, "").split("/");
+}
+
+/** `#/buckets/<bucket>/<folder>/.../` with each folder name encoded. */
 export function folderHref(bucket, prefix) {
-  const segments = prefix.split("/").filter((s) => s !== "").map(encodeURIComponent);
-  return `#/buckets/${encodeURIComponent(bucket)}/${segments.map((s) => s + "/").join("")}`;
+  const segments = folders(prefix).map((s) => encodeURIComponent(s) + "/");
+  return `#/buckets/${encodeURIComponent(bucket)}/${segments.join("")}`;
 }
 
 export async function render(main, { bucket, prefix: rawPrefix }) {
   const prefix = rawPrefix && !rawPrefix.endsWith("/") ? rawPrefix + "/" : rawPrefix ?? "";
-  const folderName = prefix.split("/").filter(Boolean).at(-1);
+  const parts = folders(prefix);
+  const folderName = parts.length ? parts.at(-1) || "(unnamed folder)" : undefined;
   document.title = `${folderName ?? bucket} · vStash console`;
 
   const state = { items: [], cursor: null, selected: new Set(), search: "" };
 
   // Header: breadcrumbs, title, actions.
   const crumbs = [h("li", {}, h("a", { href: "#/buckets", text: "Buckets" }))];
-  const parts = prefix.split("/").filter(Boolean);
   const last = parts.length === 0;
   crumbs.push(
     h(
@@ -49,14 +54,14 @@ export async function render(main, { bucket, prefix: rawPrefix }) {
     ),
   );
   parts.forEach((p, i) => {
-    const href = folderHref(bucket, parts.slice(0, i + 1).join("/"));
+    const href = folderHref(bucket, parts.slice(0, i + 1).join("/") + "/");
     crumbs.push(
       h(
         "li",
         {},
         i === parts.length - 1
-          ? h("span", { "aria-current": "page", text: p })
-          : h("a", { href, text: p }),
+          ? h("span", { "aria-current": "page", text: p || "(unnamed)" })
+          : h("a", { href, text: p || "(unnamed)" }),
       ),
     );
   });

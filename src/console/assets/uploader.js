@@ -250,7 +250,11 @@ async function multipart(u) {
     ...(u.file.type ? { content_type: u.file.type } : {}),
   });
   u.uploadId = created.upload_id;
-  const partSize = Math.max(PART_SIZE, Math.ceil(u.file.size / 10_000 / MiB) * MiB);
+  const partSize = Math.max(
+    PART_SIZE,
+    created.min_part_size ?? 0,
+    Math.ceil(u.file.size / 10_000 / MiB) * MiB,
+  );
   const count = Math.ceil(u.file.size / partSize);
   const loaded = new Array(count).fill(0);
   const etags = new Array(count);

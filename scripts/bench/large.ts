@@ -1,0 +1,145 @@
+/**
+ * The large workloads: 256 MiB PUT (against the ceiling's plain pipe and its pipe + MD5) and
+ * GET, a 1 GiB multipart upload with 8 parts in flight, and the server's peak RSS while a
+ * 5 GiB object is uploaded. Objects are deleted after each round to keep the disk free.
+ */
+import type { ServerProc } from "./procs.ts";
+import type { BenchResults } from "./report.ts";
+import { alternate } from "./rounds.ts";
+import { BUCKET } from "./small.ts";
+import {
+  deleteMultipart,
+  deleteObject,
+  getFile,
+  makeRandomFile,
+  makeSparseFile,
+  MIB,
+  multipartUpload,
+  putFile,
+  type Transfer,
+} from "./transfers.ts";
+
+const LARGE = 256 * MIB;
+const PART = 16 * MIB;
+const PARTS = 64;
+const IN_FLIGHT = 8;
+/** Space the big upload needs: the object on each server plus room to spare. */
+const BIG_UPLOAD_FREE_BYTES = 12 * 2 ** 30;
+
+export interface LargeContext {
+  servers: { vstash: ServerProc; ceiling: ServerProc };
+  workDir: string;
+  cpus: string | null;
+  selected: Set<string>;
+  largeRounds: number;
+  multipartRounds: number;
+  bigUploadBytes: number;
+  log: (msg: string) => void;
+}
+
+const mibs = (ts: Transfer[]) => ts.map((t) => t.mibPerSec.toFixed(0)).join(" ");
+
+async function freeBytes(dir: string): Promise<number> {
+  const out = await new Deno.Command("df", {
+    args: ["-B1", "--output=avail", dir],
+    stdout: "piped",
+  })
+    .output();
+  return Number(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1));
+}
+
+export async function runLarge(ctx: LargeContext, results: BenchResults): Promise<void> {
+  const { servers, workDir, cpus, log } = ctx;
+  const { vstash, ceiling } = servers;
+
+  if (ctx.selected.has("large")) {
+    const file = `${workDir}/large.bin`;
+    await makeRandomFile(file, LARGE);
+    log(`large: PUT 256 MiB, ${ctx.largeRounds} rounds (vStash, ceiling pipe + MD5, ceiling pipe)`);
+    const put = {
+      vstash: [] as Transfer[],
+      ceilingMd5: [] as Transfer[],
+      ceilingPipe: [] as Transfer[],
+    };
+    for (let r = 0; r < ctx.largeRounds; r++) {
+      const jobs = [
+        async () =>
+          put.vstash.push(await putFile(vstash, `/${BUCKET}/big/put-${r}`, file, LARGE, cpus)),
+        async () =>
+          put.ceilingMd5.push(
+            await putFile(ceiling, `/${BUCKET}/big/md5-${r}`, file, LARGE, cpus, true),
+          ),
+        async () =>
+          put.ceilingPipe.push(
+            await putFile(ceiling, `/${BUCKET}/big/pipe-${r}`, file, LARGE, cpus),
+          ),
+      ];
+      // Rotate who goes first, as alternate() does for two.
+      for (let i = 0; i < jobs.length; i++) await jobs[(i + r) % jobs.length]();
+    }
+    results.put256 = put;
+    log(
+      `  vstash ${mibs(put.vstash)} | ceiling+md5 ${mibs(put.ceilingMd5)} | ceiling ${
+        mibs(put.ceilingPipe)
+      } MiB/s`,
+    );
+
+    log(`large: GET 256 MiB, ${ctx.largeRounds} rounds`);
+    results.get256 = await alternate(
+      servers,
+      ctx.largeRounds,
+      (s, r) =>
+        getFile(s, `/${BUCKET}/big/${s.name === "vstash" ? "put" : "md5"}-${r}`, LARGE, cpus),
+    );
+    log(`  vstash ${mibs(results.get256.vstash)} | ceiling ${mibs(results.get256.ceiling)} MiB/s`);
+    for (let r = 0; r < ctx.largeRounds; r++) {
+      await deleteObject(vstash, `/${BUCKET}/big/put-${r}`);
+      await deleteObject(ceiling, `/${BUCKET}/big/md5-${r}`);
+      await deleteObject(ceiling, `/${BUCKET}/big/pipe-${r}`);
+    }
+    await Deno.remove(file);
+  }
+
+  if (ctx.selected.has("multipart")) {
+    const partFile = `${workDir}/part.bin`;
+    await makeRandomFile(partFile, PART);
+    log(`multipart: ${PARTS} × 16 MiB, ${IN_FLIGHT} in flight, ${ctx.multipartRounds} rounds`);
+    const mp = await alternate(servers, ctx.multipartRounds, async (s, r) => {
+      const path = `/${BUCKET}/big/multipart-${r}`;
+      const t = await multipartUpload(s, path, partFile, PART, PARTS, IN_FLIGHT, cpus);
+      await deleteMultipart(s, path, PARTS);
+      return t;
+    });
+    results.multipart = { ...mp, parts: PARTS, partBytes: PART, inFlight: IN_FLIGHT };
+    log(`  vstash ${mibs(mp.vstash)} | ceiling ${mibs(mp.ceiling)} MiB/s`);
+    await Deno.remove(partFile);
+  }
+
+  if (ctx.selected.has("big-upload")) {
+    const bytes = ctx.bigUploadBytes;
+    const free = await freeBytes(workDir);
+    const needed = Math.max(BIG_UPLOAD_FREE_BYTES * bytes / (5 * 2 ** 30), 2 * bytes + 2 ** 30);
+    if (free < needed) {
+      const skipped = `skipped: ${(free / 2 ** 30).toFixed(1)} GiB free, ${
+        (needed / 2 ** 30).toFixed(0)
+      } GiB needed`;
+      log(`big upload ${skipped}`);
+      results.bigUpload = { skipped };
+      return;
+    }
+    const file = `${workDir}/big-upload.bin`;
+    await makeSparseFile(file, bytes);
+    log(`big upload: ${bytes / 2 ** 30} GiB PUT, sampling server RSS`);
+    const v = await putFile(vstash, `/${BUCKET}/big/huge`, file, bytes, cpus);
+    await deleteObject(vstash, `/${BUCKET}/big/huge`);
+    const c = await putFile(ceiling, `/${BUCKET}/big/huge`, file, bytes, cpus, true);
+    await deleteObject(ceiling, `/${BUCKET}/big/huge`);
+    results.bigUpload = { bytes, vstash: v, ceiling: c };
+    log(
+      `  vstash ${(v.peakRssBytes / 1e6).toFixed(0)} MB peak, ${
+        v.mibPerSec.toFixed(0)
+      } MiB/s | ceiling ${(c.peakRssBytes / 1e6).toFixed(0)} MB, ${c.mibPerSec.toFixed(0)} MiB/s`,
+    );
+    await Deno.remove(file);
+  }
+}
