@@ -1,12 +1,14 @@
 /**
  * The large workloads: 256 MiB PUT (against the ceiling's plain pipe and its pipe + MD5) and
  * GET, a 1 GiB multipart upload with 8 parts in flight, and the server's peak RSS while a
- * 5 GiB object is uploaded. Objects are deleted after each round to keep the disk free.
+ * 5 GiB object is uploaded (to freshly started servers). Objects are deleted after each round
+ * to keep the disk free.
  */
-import type { ServerProc } from "./procs.ts";
+import { memory, type ServerProc } from "./procs.ts";
 import type { BenchResults } from "./report.ts";
 import { alternate } from "./rounds.ts";
 import { BUCKET } from "./small.ts";
+import { s3Request } from "./urls.ts";
 import {
   deleteMultipart,
   deleteObject,
@@ -34,6 +36,8 @@ export interface LargeContext {
   largeRounds: number;
   multipartRounds: number;
   bigUploadBytes: number;
+  /** Starts a fresh server of that kind (empty data dir), for the memory measurement. */
+  fresh: (name: "vstash" | "ceiling") => Promise<ServerProc>;
   log: (msg: string) => void;
 }
 
@@ -129,16 +133,30 @@ export async function runLarge(ctx: LargeContext, results: BenchResults): Promis
     }
     const file = `${workDir}/big-upload.bin`;
     await makeSparseFile(file, bytes);
-    log(`big upload: ${bytes / 2 ** 30} GiB PUT, sampling server RSS`);
-    const v = await putFile(vstash, `/${BUCKET}/big/huge`, file, bytes, cpus);
-    await deleteObject(vstash, `/${BUCKET}/big/huge`);
-    const c = await putFile(ceiling, `/${BUCKET}/big/huge`, file, bytes, cpus, true);
-    await deleteObject(ceiling, `/${BUCKET}/big/huge`);
+    log(`big upload: ${bytes / 2 ** 30} GiB PUT to freshly started servers, sampling their RSS`);
+    const upload = async (name: "vstash" | "ceiling") => {
+      // A fresh process: its peak is the upload's, not the heap left by earlier workloads.
+      const server = await ctx.fresh(name);
+      try {
+        if (name === "vstash") await s3Request(server, "PUT", `/${BUCKET}`);
+        const startRssBytes = memory(server.pid).rss;
+        const t = await putFile(server, `/${BUCKET}/big/huge`, file, bytes, cpus, true);
+        return { ...t, startRssBytes };
+      } finally {
+        await server.stop();
+        await Deno.remove(server.dataDir, { recursive: true });
+      }
+    };
+    const v = await upload("vstash");
+    const c = await upload("ceiling");
     results.bigUpload = { bytes, vstash: v, ceiling: c };
+    const mb = (x: number) => (x / 1e6).toFixed(0);
     log(
-      `  vstash ${(v.peakRssBytes / 1e6).toFixed(0)} MB peak, ${
+      `  vstash ${mb(v.startRssBytes)} → ${mb(v.peakRssBytes)} MB, ${
         v.mibPerSec.toFixed(0)
-      } MiB/s | ceiling ${(c.peakRssBytes / 1e6).toFixed(0)} MB, ${c.mibPerSec.toFixed(0)} MiB/s`,
+      } MiB/s | ceiling ${mb(c.startRssBytes)} → ${mb(c.peakRssBytes)} MB, ${
+        c.mibPerSec.toFixed(0)
+      } MiB/s`,
     );
     await Deno.remove(file);
   }

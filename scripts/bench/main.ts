@@ -17,8 +17,10 @@ import {
   type BenchResults,
   buildRows,
   generatorCost,
+  generatorTable,
   markdownTable,
   memoryTable,
+  threadTable,
 } from "./report.ts";
 import { loadAverage } from "./rounds.ts";
 import { BUCKET, type SmallSpec, SmallState } from "./small.ts";
@@ -177,6 +179,12 @@ try {
     largeRounds: config.largeRounds,
     multipartRounds: config.multipartRounds,
     bigUploadBytes: config.bigUploadBytes,
+    fresh: (name) => {
+      const dataDir = `${workDir}/${name}-fresh`;
+      return name === "vstash"
+        ? startVstash({ ...launch, dataDir })
+        : startCeiling({ ...launch, dataDir });
+    },
     log,
   }, results);
 
@@ -193,6 +201,8 @@ const minutes = (performance.now() - t0) / 60_000;
 const rows = buildRows(results);
 const table = markdownTable(rows);
 const memory = memoryTable(results);
+const threads = threadTable(results);
+const generators = generatorTable(results);
 const generator = generatorCost(results);
 const loadEnd = loadAverage();
 console.log(
@@ -202,6 +212,8 @@ console.log(
 );
 console.log(table);
 if (memory) console.log(`\n${memory}`);
+if (threads) console.log(`\nServer CPU per request by thread, µs:\n\n${threads}`);
+if (generators) console.log(`\nLoad generator cost (it runs on the other core):\n\n${generators}`);
 console.log(`\nLoad average at start ${loadStart.join(" ")}, at end ${loadEnd.join(" ")}.`);
 if (flags["cpu-prof"]) console.log(`CPU profiles: ${flags["cpu-prof"]}`);
 
@@ -230,5 +242,8 @@ await Deno.writeTextFile(
     2,
   ) + "\n",
 );
-await Deno.writeTextFile(out.replace(/\.json$/, "") + ".md", `${table}\n\n${memory}\n`);
+await Deno.writeTextFile(
+  out.replace(/\.json$/, "") + ".md",
+  [table, memory, threads, generators].filter((t) => t !== "").join("\n\n") + "\n",
+);
 log(`wrote ${out}`);

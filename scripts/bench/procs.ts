@@ -139,12 +139,42 @@ async function launch(
 
 const CLOCK_TICKS = 100;
 
-/** User + system CPU seconds of a process, all its threads included. */
-export function cpuSeconds(pid: number): number {
+/** User and system CPU seconds of a process, all its threads included. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   // Fields after the command name (which may contain spaces) start at ") ".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
+}
+
+/** Thread names of a Deno process, grouped by what they do. */
+export const THREAD_GROUPS = {
+  js: "JS thread",
+  blocking: "blocking pool (file I/O, fsync)",
+  kv: "KV SQLite thread",
+  v8: "V8 workers (GC, compiler)",
+} as const;
+export type ThreadGroup = keyof typeof THREAD_GROUPS;
+
+function threadGroup(comm: string): ThreadGroup {
+  if (comm.startsWith("tokio-runtime")) return "blocking";
+  if (/^sw-\d+$/.test(comm)) return "kv";
+  if (comm.startsWith("V8 ")) return "v8";
+  return "js";
+}
+
+/** CPU seconds (user + system) per thread group, all threads of `pid`. */
+export function threadCpu(pid: number): Record<ThreadGroup, number> {
+  const out: Record<ThreadGroup, number> = { js: 0, blocking: 0, kv: 0, v8: 0 };
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out[threadGroup(comm)] += (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+    } catch { /* the thread ended */ }
+  }
+  return out;
 }
 
 /** Current and peak resident set size in bytes (VmRSS, VmHWM). */

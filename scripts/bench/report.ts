@@ -3,6 +3,7 @@
  * README) and a JSON file with every round, the machine and the targets.
  */
 import type { ListResult } from "./listing.ts";
+import { THREAD_GROUPS, type ThreadGroup } from "./procs.ts";
 import { med, type Sides } from "./rounds.ts";
 import type { SmallResult } from "./small.ts";
 import type { Transfer } from "./transfers.ts";
@@ -12,9 +13,12 @@ export interface BenchResults {
   put256?: { vstash: Transfer[]; ceilingMd5: Transfer[]; ceilingPipe: Transfer[] };
   get256?: Sides<Transfer>;
   multipart?: Sides<Transfer> & { parts: number; partBytes: number; inFlight: number };
-  bigUpload?: { bytes: number; vstash: Transfer; ceiling: Transfer } | { skipped: string };
+  bigUpload?: { bytes: number; vstash: BigUpload; ceiling: BigUpload } | { skipped: string };
   listing?: ListResult;
 }
+
+/** The big upload, with the fresh server's RSS before it started. */
+export type BigUpload = Transfer & { startRssBytes: number };
 
 export interface Row {
   id: string;
@@ -142,7 +146,9 @@ export function buildRows(res: BenchResults): Row[] {
     const gib = b.bytes / 2 ** 30;
     rows.push({
       id: "rss-big-upload",
-      workload: `Peak server RSS during a ${gib} GiB PUT`,
+      workload: `Peak server RSS during a ${gib} GiB PUT (fresh server: ${
+        num(b.vstash.startRssBytes / MB)
+      } / ${num(b.ceiling.startRssBytes / MB)} MB before)`,
       unit: "MB",
       vstash: b.vstash.peakRssBytes / MB,
       ceiling: b.ceiling.peakRssBytes / MB,
@@ -212,8 +218,31 @@ export function memoryTable(res: BenchResults): string {
   return lines.length > 2 ? lines.join("\n") : "";
 }
 
+/** Where each server's CPU goes per request, by thread group (medians of rounds). */
+export function threadTable(res: BenchResults): string {
+  const groups = Object.keys(THREAD_GROUPS) as ThreadGroup[];
+  const lines = [
+    `| workload | server | ${
+      groups.map((g) => THREAD_GROUPS[g]).join(" | ")
+    } | total µs/op | of it kernel |`,
+    `| --- | --- | ${groups.map(() => "---:").join(" | ")} | ---: | ---: |`,
+  ];
+  for (const r of res.small) {
+    for (const side of ["vstash", "ceiling"] as const) {
+      const rounds = r.rounds[side];
+      const cells = groups.map((g) => num(med(rounds, (x) => x.serverThreadsUsPerOp[g])));
+      lines.push(
+        `| ${r.id} | ${side} | ${cells.join(" | ")} | ${
+          num(med(rounds, (x) => x.serverCpuUsPerOp))
+        } | ${(med(rounds, (x) => x.serverSysShare) * 100).toFixed(0)}% |`,
+      );
+    }
+  }
+  return res.small.length ? lines.join("\n") : "";
+}
+
 /** The load generator's own cost, from the small workloads. */
-export function generatorCost(res: BenchResults): Record<string, unknown>[] {
+export function generatorCost(res: BenchResults) {
   return res.small.map((r) => {
     const all = [...r.rounds.vstash, ...r.rounds.ceiling];
     return {
@@ -223,7 +252,27 @@ export function generatorCost(res: BenchResults): Record<string, unknown>[] {
       maxCoresUsed: Math.max(...all.map((x) => x.genCores)),
       serverCoresVstash: med(r.rounds.vstash, (x) => x.serverCores),
       serverCoresCeiling: med(r.rounds.ceiling, (x) => x.serverCores),
+      serverSysShareVstash: med(r.rounds.vstash, (x) => x.serverSysShare),
+      serverSysShareCeiling: med(r.rounds.ceiling, (x) => x.serverSysShare),
       otherLoadOnServerCore: med(all, (x) => x.otherLoadCores),
     };
   });
+}
+
+/** The generator's cost and the outside load on the server's core, as a table. */
+export function generatorTable(res: BenchResults): string {
+  const rows = generatorCost(res);
+  if (rows.length === 0) return "";
+  const lines = [
+    "| workload | generator | generator CPU µs/request | generator cores (max) | server cores v / c | other load on server core |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.workload} | ${r.generator} | ${num(r.cpuUsPerRequest)} | ${num(r.maxCoresUsed)} | ${
+        num(r.serverCoresVstash)
+      } / ${num(r.serverCoresCeiling)} | ${num(r.otherLoadOnServerCore)} |`,
+    );
+  }
+  return lines.join("\n");
 }

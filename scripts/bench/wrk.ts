@@ -5,7 +5,7 @@
  * `times` builtin after it exits (what it costs the machine), and the server's from /proc
  * (what each request costs the server).
  */
-import { cpuSeconds } from "./procs.ts";
+import { cpuTimes, threadCpu, type ThreadGroup } from "./procs.ts";
 import { coreBusySeconds } from "./rounds.ts";
 
 const CYCLE_LUA = new URL("./lua/cycle.lua", import.meta.url).pathname;
@@ -46,6 +46,10 @@ export interface WrkResult {
   serverCores: number;
   /** Server CPU time per request, µs. */
   serverCpuUsPerOp: number;
+  /** The part of it spent in the kernel (system time): file and socket calls, fsync. */
+  serverSysShare: number;
+  /** Server CPU per request by thread group, µs (threads that ended mid-round are missed). */
+  serverThreadsUsPerOp: Record<ThreadGroup, number>;
   /** The generator's own CPU seconds per wall second. */
   genCores: number;
   /** The generator's CPU time per request, µs. */
@@ -72,7 +76,8 @@ export async function runLoad(job: WrkJob): Promise<WrkResult> {
   const pin = job.cpus === null ? [] : ["taskset", "-c", job.cpus];
   // `times` prints the shell's and then its children's user/system time.
   const script = `${[...pin, ...wrk].map(shellQuote).join(" ")}; rc=$?; times; exit $rc`;
-  const cpu0 = cpuSeconds(job.serverPid);
+  const cpu0 = cpuTimes(job.serverPid);
+  const threads0 = threadCpu(job.serverPid);
   const core0 = job.serverCore === null ? NaN : coreBusySeconds(job.serverCore);
   const t0 = performance.now();
   const out = await new Deno.Command("bash", {
@@ -82,7 +87,10 @@ export async function runLoad(job: WrkJob): Promise<WrkResult> {
   })
     .output();
   const wall = (performance.now() - t0) / 1000;
-  const serverCpu = cpuSeconds(job.serverPid) - cpu0;
+  const cpu1 = cpuTimes(job.serverPid);
+  const threads1 = threadCpu(job.serverPid);
+  const serverSys = cpu1.system - cpu0.system;
+  const serverCpu = cpu1.user - cpu0.user + serverSys;
   const coreBusy = job.serverCore === null ? NaN : coreBusySeconds(job.serverCore) - core0;
   const stdout = new TextDecoder().decode(out.stdout);
   const line = /^BENCHJSON (\{.*\})$/m.exec(stdout)?.[1];
@@ -107,6 +115,12 @@ export async function runLoad(job: WrkJob): Promise<WrkResult> {
       j.errors_timeout,
     serverCores: serverCpu / wall,
     serverCpuUsPerOp: serverCpu / requests * 1e6,
+    serverSysShare: serverCpu > 0 ? serverSys / serverCpu : 0,
+    serverThreadsUsPerOp: Object.fromEntries(
+      Object.entries(threads1).map((
+        [k, v],
+      ) => [k, (v - threads0[k as ThreadGroup]) / requests * 1e6]),
+    ) as Record<ThreadGroup, number>,
     genCores: genCpu / wall,
     genCpuUsPerOp: genCpu / requests * 1e6,
     otherLoadCores: Math.max(0, (coreBusy - serverCpu) / wall),

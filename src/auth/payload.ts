@@ -144,8 +144,10 @@ class VerifiedPayload implements Payload {
     let done = reader === undefined;
     try {
       while (!done) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        result = await readWithin(reader!, this.opts.idleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS);
+        const result = await readWithin(
+          reader!,
+          this.opts.idleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+        );
         if (result.done) {
           done = true;
           break;

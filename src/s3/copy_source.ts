@@ -1,6 +1,6 @@
-import type { BlobWriter } from "../storage/blobs.ts";
+import { BodyReadError, ingestBlob } from "../storage/blob_ingest.ts";
 import type { ObjectRecord } from "../storage/records.ts";
-import { type ChecksumAlgorithm, createChecksum, createMd5 } from "./checksums.ts";
+import { type ChecksumAlgorithm, createChecksum } from "./checksums.ts";
 import { checkConditionals } from "./conditionals.ts";
 import { ownedBucket, type S3Context } from "./context.ts";
 import { S3Error } from "./errors.ts";
@@ -122,33 +122,22 @@ async function copyRange(
   range: ByteRange,
   algorithm: ChecksumAlgorithm | null,
 ): Promise<IngestedBody> {
-  const md5 = createMd5();
   const checksum = algorithm ? createChecksum(algorithm) : null;
-  let blob: BlobWriter | null = null;
-  let size = 0;
+  const source = range.end >= range.start ? await objectBody(ctx.app.store, record, range) : null;
   try {
-    if (range.end >= range.start) {
-      const body = await objectBody(ctx.app.store, record, range);
-      for await (const chunk of body) {
-        md5.update(chunk);
-        checksum?.update(chunk);
-        blob ??= await ctx.app.store.blobs.create();
-        await blob.write(chunk);
-        size += chunk.length;
-      }
-    }
-    const blobId = blob ? await (blob as BlobWriter).commit() : null;
+    const blob = await ingestBlob(ctx.app.store.blobs, source, {
+      maxBytes: MAX_BLOB_BYTES,
+      tap: (chunk) => checksum?.update(chunk),
+    });
     return {
-      blobId,
-      size,
-      md5Hex: md5.digestHex(),
+      ...blob,
       checksum: checksum
         ? { algorithm: checksum.algorithm, value: checksum.digestBase64(), type: "FULL_OBJECT" }
         : null,
-      checksumRaw: checksum?.digestRaw() ?? null,
     };
   } catch (err) {
-    await (blob as BlobWriter | null)?.abort();
+    // A source blob removed mid-copy by an overwrite: the caller reads the source again.
+    if (err instanceof BodyReadError && err.cause instanceof Deno.errors.NotFound) throw err.cause;
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { openPayload } from "../auth/payload.ts";
 import { MAX_BLOB_BYTES } from "../storage/limits.ts";
-import type { BlobWriter } from "../storage/blobs.ts";
+import { BodyReadError, ingestBlob } from "../storage/blob_ingest.ts";
 import type { StoredChecksum } from "../storage/records.ts";
 import {
   type Checksum,
@@ -27,8 +27,6 @@ export interface IngestedBody {
   size: number;
   md5Hex: string;
   checksum: StoredChecksum | null;
-  /** The raw checksum digest (for multipart composite checksums). */
-  checksumRaw: Uint8Array | null;
 }
 
 /** The checksum a request asks for: which algorithm, and the value to verify, if any. */
@@ -51,25 +49,24 @@ interface ChecksumRules {
   headersDescribeObject: boolean;
 }
 
-/** What was received and verified, whatever the bytes were written to. */
-interface ReceivedBody {
-  size: number;
-  md5Hex: string;
-  checksum: StoredChecksum | null;
-  checksumRaw: Uint8Array | null;
+/** A request body opened for reading, with what it must prove once every byte is in. */
+interface OpenedBody {
+  chunks: AsyncGenerator<Uint8Array>;
+  /** Adds the body's bytes to the running checksum (called for each chunk). */
+  tap(chunk: Uint8Array): void;
+  /**
+   * Checks Content-MD5 and the checksum (header, presigned query or trailer) against the
+   * received bytes; returns the checksum to store. Throws before anything is kept.
+   */
+  verify(md5: Uint8Array): StoredChecksum | null;
 }
 
 /**
- * Streams a request body into `sink`, hashing as it goes (MD5 for the ETag, plus the
- * requested `x-amz-checksum-*`), and verifies Content-MD5, the checksum and the payload
- * signature. Returns only when every check passed; the caller keeps nothing otherwise.
+ * Opens a request body as S3 receives it: declared size within `maxBytes`, a well-formed
+ * Content-MD5, the checksum it asks for, and the payload verification of its signature
+ * mode (hash, chunk signatures, trailer) in `openPayload`.
  */
-async function receiveBody(
-  ctx: S3Context,
-  maxBytes: number,
-  rules: ChecksumRules,
-  sink: (chunk: Uint8Array) => Promise<void> | void,
-): Promise<ReceivedBody> {
+function openBody(ctx: S3Context, maxBytes: number, rules: ChecksumRules): OpenedBody {
   const h = ctx.headers;
   const declared = declaredLength(h, ctx.req.body !== null);
   if (declared !== null && declared > maxBytes) {
@@ -92,43 +89,35 @@ async function receiveBody(
       ? checksumHeaderName(wanted.algorithm)
       : undefined,
   });
-  const md5 = createMd5();
   const checksum: Checksum | null = wanted ? createChecksum(wanted.algorithm) : null;
-  for await (const chunk of payload.chunks()) {
-    if (chunk.length === 0) continue;
-    md5.update(chunk);
-    checksum?.update(chunk);
-    await sink(chunk);
-  }
-  ctx.bytesIn += payload.bytesRead;
-  contentMd5Check(contentMd5, md5.digestRaw());
-  if (checksum && wanted) {
-    const expected = wanted.expected === "trailer"
-      ? payload.trailers[checksumHeaderName(wanted.algorithm)]
-      : wanted.expected;
-    if (wanted.expected === "trailer" && expected === undefined) {
-      throw new S3Error(
-        "InvalidRequest",
-        `The trailer ${checksumHeaderName(wanted.algorithm)} was declared but not sent.`,
-      );
-    }
-    if (expected && expected !== checksum.digestBase64()) {
-      throw checksumMismatchError(wanted.algorithm);
-    }
-  }
   return {
-    size: payload.bytesRead,
-    md5Hex: md5.digestHex(),
-    checksum: checksum
-      ? { algorithm: checksum.algorithm, value: checksum.digestBase64(), type: "FULL_OBJECT" }
-      : null,
-    checksumRaw: checksum?.digestRaw() ?? null,
+    chunks: payload.chunks(),
+    tap: (chunk) => checksum?.update(chunk),
+    verify(md5) {
+      ctx.bytesIn += payload.bytesRead;
+      contentMd5Check(contentMd5, md5);
+      if (!checksum || !wanted) return null;
+      const expected = wanted.expected === "trailer"
+        ? payload.trailers[checksumHeaderName(wanted.algorithm)]
+        : wanted.expected;
+      if (wanted.expected === "trailer" && expected === undefined) {
+        throw new S3Error(
+          "InvalidRequest",
+          `The trailer ${checksumHeaderName(wanted.algorithm)} was declared but not sent.`,
+        );
+      }
+      if (expected && expected !== checksum.digestBase64()) {
+        throw checksumMismatchError(wanted.algorithm);
+      }
+      return { algorithm: checksum.algorithm, value: checksum.digestBase64(), type: "FULL_OBJECT" };
+    },
   };
 }
 
 /**
- * Streams a request body to a new blob and makes it durable once every check passed
- * (see receiveBody). On any failure the temp file is removed and nothing is kept.
+ * Streams a request body to a new blob, hashing as it goes (MD5 for the ETag, plus the
+ * requested `x-amz-checksum-*`), and makes it durable only once Content-MD5, the checksum and
+ * the payload signature are verified. On any failure nothing is kept.
  */
 export async function ingestBody(
   ctx: S3Context,
@@ -140,25 +129,23 @@ export async function ingestBody(
     requireDefault?: boolean;
   } = {},
 ): Promise<IngestedBody> {
-  let blob: BlobWriter | null = null;
+  const maxBytes = opts.maxBytes ?? MAX_BLOB_BYTES;
+  const body = openBody(ctx, maxBytes, {
+    defaultAlgorithm: opts.defaultAlgorithm ?? null,
+    requireDefault: opts.requireDefault ?? false,
+    headersDescribeObject: false,
+  });
+  let checksum: StoredChecksum | null = null;
   try {
-    const received = await receiveBody(
-      ctx,
-      opts.maxBytes ?? MAX_BLOB_BYTES,
-      {
-        defaultAlgorithm: opts.defaultAlgorithm ?? null,
-        requireDefault: opts.requireDefault ?? false,
-        headersDescribeObject: false,
-      },
-      async (chunk) => {
-        blob ??= await ctx.app.store.blobs.create();
-        await blob.write(chunk);
-      },
-    );
-    const blobId = blob ? await (blob as BlobWriter).commit() : null;
-    return { blobId, ...received };
+    const blob = await ingestBlob(ctx.app.store.blobs, body.chunks, {
+      maxBytes,
+      tap: body.tap,
+      beforeCommit: ({ md5 }) => void (checksum = body.verify(md5)),
+    });
+    return { ...blob, checksum };
   } catch (err) {
-    await (blob as BlobWriter | null)?.abort();
+    // openPayload's verdicts (signature, hash, size, timeout) are S3 errors as they are.
+    if (err instanceof BodyReadError && err.cause instanceof S3Error) throw err.cause;
     throw err;
   }
 }
@@ -175,25 +162,26 @@ export async function readSmallBody(
   opts: { checksumHeadersDescribeObject?: boolean } = {},
 ): Promise<string> {
   const parts: Uint8Array[] = [];
-  let received: ReceivedBody;
   try {
-    received = await receiveBody(
-      ctx,
-      maxBytes,
-      {
-        defaultAlgorithm: null,
-        requireDefault: false,
-        headersDescribeObject: opts.checksumHeadersDescribeObject ?? false,
-      },
-      (chunk) => void parts.push(chunk.slice()),
-    );
+    const body = openBody(ctx, maxBytes, {
+      defaultAlgorithm: null,
+      requireDefault: false,
+      headersDescribeObject: opts.checksumHeadersDescribeObject ?? false,
+    });
+    const md5 = createMd5();
+    for await (const chunk of body.chunks) {
+      md5.update(chunk);
+      body.tap(chunk);
+      parts.push(chunk.slice());
+    }
+    body.verify(md5.digestRaw());
   } catch (err) {
     if (err instanceof S3Error && err.code === "EntityTooLarge") {
       throw new S3Error("MaxMessageLengthExceeded");
     }
     throw err;
   }
-  const all = new Uint8Array(received.size);
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {
     all.set(p, off);

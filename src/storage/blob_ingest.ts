@@ -19,6 +19,11 @@ export interface IngestOptions {
    * client cannot hold a temp file and a request open forever. 0 or absent: no limit.
    */
   idleTimeoutMs?: number;
+  /**
+   * Runs once every byte is in, before the blob is made durable; throwing drops the blob.
+   * For checks that need the whole body: Content-MD5, a trailing checksum.
+   */
+  beforeCommit?: (digest: { size: number; md5: Uint8Array }) => void;
 }
 
 /** The body was longer than `maxBytes`; nothing was kept. */
@@ -93,8 +98,10 @@ export async function ingestBlob(
         await blob.write(chunk);
       }
     }
+    const md5Raw = new Uint8Array(md5.digest());
+    opts.beforeCommit?.({ size, md5: md5Raw });
     const blobId = blob ? await (blob as BlobWriter).commit() : null;
-    return { blobId, size, md5Hex: md5.digest("hex") };
+    return { blobId, size, md5Hex: Array.from(md5Raw, hex).join("") };
   } catch (err) {
     await (blob as BlobWriter | null)?.abort();
     throw err;
@@ -119,4 +126,8 @@ async function nextWithin(
     // A read still pending after a timeout may fail later; nobody waits for it any more.
     read.catch(() => {});
   }
+}
+
+function hex(b: number): string {
+  return b.toString(16).padStart(2, "0");
 }

@@ -65,6 +65,27 @@ export interface ObjectRecord {
   layout: BlobLayout;
 }
 
+/**
+ * The record of an object made of one new blob (PUT, POST, copy, console upload): its
+ * ETag is the quoted MD5 of the bytes, and it is new as of `now`.
+ */
+export function singleBlobObject(
+  body: { blobId: string | null; size: number; md5Hex: string; checksum: StoredChecksum | null },
+  meta: { headers: Partial<Record<ContentHeader, string>>; userMeta: Record<string, string> },
+  now = Date.now(),
+): ObjectRecord {
+  return {
+    size: body.size,
+    etag: `"${body.md5Hex}"`,
+    lastModified: now,
+    createdAt: now,
+    headers: meta.headers,
+    userMeta: meta.userMeta,
+    checksum: body.checksum,
+    layout: { kind: "single", blobId: body.blobId },
+  };
+}
+
 export interface UploadRecord {
   uploadId: string;
   key: string;

@@ -62,7 +62,11 @@ export async function inspectDataDir(
         buckets.add(key[1] as string);
         break;
       case "obj":
-        objects.push({ bucket: key[1] as string, key: key[2] as string, rec: value as ObjectRecord });
+        objects.push({
+          bucket: key[1] as string,
+          key: key[2] as string,
+          rec: value as ObjectRecord,
+        });
         break;
       case "blob":
         refs.set(key[1] as string, value as Record<string, unknown>);
@@ -95,7 +99,12 @@ export async function inspectDataDir(
   }
 
   /** A blob that metadata says exists: its file with this size and a reference to `owner`. */
-  const expectBlob = (blobId: string, size: number, what: string, owner: Record<string, unknown>) => {
+  const expectBlob = (
+    blobId: string,
+    size: number,
+    what: string,
+    owner: Record<string, unknown>,
+  ) => {
     const fileSize = files.get(blobId);
     if (fileSize === undefined) problems.push(`${what}: blob ${blobId} has no file`);
     else if (fileSize !== size) {
@@ -140,7 +149,9 @@ export async function inspectDataDir(
       problems.push(`${what}: ${kept.length} part records, layout says ${layout.partCount}`);
     }
     const sum = kept.reduce((n, p) => n + p.size, 0);
-    if (sum !== rec.size) problems.push(`${what}: parts hold ${sum} bytes, object says ${rec.size}`);
+    if (sum !== rec.size) {
+      problems.push(`${what}: parts hold ${sum} bytes, object says ${rec.size}`);
+    }
     for (const p of kept) {
       if (p.blobId === null) {
         if (p.size !== 0) problems.push(`${what}: part ${p.partNumber} has bytes but no blob`);
@@ -174,7 +185,9 @@ export async function inspectDataDir(
     if (typeof owner.bucket === "string") {
       const o = objects.find((x) => x.bucket === owner.bucket && x.key === owner.key);
       if (o?.rec.layout.kind !== "single" || o.rec.layout.blobId !== blobId) {
-        problems.push(`reference ${blobId} names ${JSON.stringify(owner)}, which is not its object`);
+        problems.push(
+          `reference ${blobId} names ${JSON.stringify(owner)}, which is not its object`,
+        );
       }
     } else if (typeof owner.upload === "string") {
       const p = parts.get(owner.upload)?.get(owner.part as number);
@@ -202,7 +215,9 @@ export async function inspectDataDir(
       problems.push(`${orphanBlobs.length} orphan blob files after the sweep: ${orphanBlobs}`);
     }
     if (tmpFiles.length) problems.push(`tmp/ is not empty: ${tmpFiles}`);
-    if (garbage.size) problems.push(`${garbage.size} part cleanups still owed: ${[...garbage.keys()]}`);
+    if (garbage.size) {
+      problems.push(`${garbage.size} part cleanups still owed: ${[...garbage.keys()]}`);
+    }
   }
   return {
     buckets: buckets.size,

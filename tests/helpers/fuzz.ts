@@ -114,9 +114,12 @@ const AUTH_HEADERS = [
   "AWS4-HMAC-SHA256 Credential=",
   "AWS4-HMAC-SHA256 Credential=AK/20200101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00",
   "AWS4-HMAC-SHA256 Credential=AK/bad, SignedHeaders=, Signature=",
-  "AWS4-HMAC-SHA256 Credential=" + "A".repeat(5000) + "/x/y/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0".repeat(64),
-  "AWS4-HMAC-SHA256 Credential=AK/20200101/us-east-1/s3/aws4_request,SignedHeaders=host;host;host,Signature=" + "f".repeat(64),
-  "AWS4-HMAC-SHA256 Credential=AK/20200101/us-east-1/s3/aws4_request, SignedHeaders=" + "h;".repeat(2000) + ", Signature=00",
+  "AWS4-HMAC-SHA256 Credential=" + "A".repeat(5000) +
+  "/x/y/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0".repeat(64),
+  "AWS4-HMAC-SHA256 Credential=AK/20200101/us-east-1/s3/aws4_request,SignedHeaders=host;host;host,Signature=" +
+  "f".repeat(64),
+  "AWS4-HMAC-SHA256 Credential=AK/20200101/us-east-1/s3/aws4_request, SignedHeaders=" +
+  "h;".repeat(2000) + ", Signature=00",
   "AWS AK:sig",
   "Bearer x",
   "Basic Zm9vOmJhcg==",
@@ -202,9 +205,17 @@ export function randomTarget(rng: Prng): string {
 /** An unsigned (or garbage-signed) request of random shape, as bytes. */
 export function randomUnsignedRequest(rng: Prng, host: string): Uint8Array {
   const method = rng.pick(METHODS);
-  const version = rng.weighted([[90, "HTTP/1.1"], [5, "HTTP/1.0"], [3, "HTTP/9.9"], [2, "HTTP/1.1 extra"]]);
+  const version = rng.weighted([[90, "HTTP/1.1"], [5, "HTTP/1.0"], [3, "HTTP/9.9"], [
+    2,
+    "HTTP/1.1 extra",
+  ]]);
   const headers: [string, string][] = [];
-  if (rng.chance(0.92)) headers.push(["host", rng.chance(0.9) ? host : rng.pick(["", "a b", "evil.example", host + ":99999"])]);
+  if (rng.chance(0.92)) {
+    headers.push([
+      "host",
+      rng.chance(0.9) ? host : rng.pick(["", "a b", "evil.example", host + ":99999"]),
+    ]);
+  }
   if (rng.chance(0.03)) headers.push(["host", "second.example"]);
   if (rng.chance(0.5)) headers.push(["authorization", rng.pick(AUTH_HEADERS)]);
   for (let i = rng.int(0, 6); i > 0; i--) headers.push(rng.pick(HEADER_POOL)());
@@ -239,7 +250,10 @@ export function randomUnsignedRequest(rng: Prng, host: string): Uint8Array {
       headers.push(["content-length", String(Math.max(0, body.length - rng.int(1, 100)))]);
       break;
     case "duplicate":
-      headers.push(["content-length", String(body.length)], ["content-length", String(body.length + 1)]);
+      headers.push(["content-length", String(body.length)], [
+        "content-length",
+        String(body.length + 1),
+      ]);
       break;
     case "te+cl":
       headers.push(["transfer-encoding", "chunked"], ["content-length", String(body.length)]);
@@ -247,13 +261,21 @@ export function randomUnsignedRequest(rng: Prng, host: string): Uint8Array {
       break;
     case "chunked":
       headers.push(["transfer-encoding", "chunked"]);
-      sent = rng.chance(0.7) ? chunkedBody(body) : concatBytes(rng.pick(["zz\r\n", "-1\r\n", "ffffffffffffffffff\r\n", "5\r\nab"]), body);
+      sent = rng.chance(0.7)
+        ? chunkedBody(body)
+        : concatBytes(rng.pick(["zz\r\n", "-1\r\n", "ffffffffffffffffff\r\n", "5\r\nab"]), body);
       break;
     case "garbage":
-      headers.push(["content-length", rng.pick(["-1", "abc", "1e3", "0x10", " 5", "99999999999999999999999", ""])]);
+      headers.push([
+        "content-length",
+        rng.pick(["-1", "abc", "1e3", "0x10", " 5", "99999999999999999999999", ""]),
+      ]);
       break;
   }
-  return concatBytes(head(`${method} ${randomTarget(rng)} ${version}`, shuffle(rng, headers)), sent);
+  return concatBytes(
+    head(`${method} ${randomTarget(rng)} ${version}`, shuffle(rng, headers)),
+    sent,
+  );
 }
 
 function chunkedBody(body: Uint8Array): Uint8Array {
@@ -281,14 +303,23 @@ export function hostileXml(rng: Prng, root: string): string {
     : root === "CompleteMultipartUpload"
     ? `<Part><PartNumber>${rng.int(1, 3)}</PartNumber><ETag>"${"0".repeat(32)}"</ETag></Part>`
     : `<LocationConstraint>us-east-1</LocationConstraint>`;
-  const valid = `<?xml version="1.0" encoding="UTF-8"?><${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${root}>`;
+  const valid =
+    `<?xml version="1.0" encoding="UTF-8"?><${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${root}>`;
   return rng.weighted<() => string>([
     [10, () => valid],
     [10, () => valid.slice(0, rng.int(0, valid.length - 1))],
     [6, () => `<${root}>` + "<a>".repeat(rng.int(1000, 200_000)) + `</${root}>`],
     [4, () => `<${root}>` + "<a>".repeat(50_000) + "</a>".repeat(50_000) + `</${root}>`],
-    [5, () => `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><${root}><Object><Key>&lol3;</Key></Object></${root}>`],
-    [4, () => `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><${root}><Object><Key>&xxe;</Key></Object></${root}>`],
+    [
+      5,
+      () =>
+        `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><${root}><Object><Key>&lol3;</Key></Object></${root}>`,
+    ],
+    [
+      4,
+      () =>
+        `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><${root}><Object><Key>&xxe;</Key></Object></${root}>`,
+    ],
     [4, () => `<${root}><Object><Key>&unknown;</Key></Object></${root}>`],
     [4, () => `<${root}><Object><Key>&#0;&#xD800;&#1114112;</Key></Object></${root}>`],
     [4, () => `<${root}><Object><Key><![CDATA[</Key></Object>]]></Key></Object></${root}>`],
@@ -302,13 +333,20 @@ export function hostileXml(rng: Prng, root: string): string {
     [3, () => `<Other>${inner}</Other>`],
     [3, () => `<${root} a="1" a="2">${inner}</${root}>`],
     [3, () => `<${root}><Object><Key>x</Key><Key>y</Key></Object></${root}>`],
-    [3, () => `<${root}><Part><PartNumber>-1</PartNumber><ETag/></Part><Part><PartNumber>99999999999</PartNumber><ETag>x</ETag></Part></${root}>`],
+    [
+      3,
+      () =>
+        `<${root}><Part><PartNumber>-1</PartNumber><ETag/></Part><Part><PartNumber>99999999999</PartNumber><ETag>x</ETag></Part></${root}>`,
+    ],
     [3, () => `<${root}><Quiet>maybe</Quiet>${inner}</${root}>`],
     [2, () => `<?xml version="1.0" encoding="EBCDIC"?><${root}/>`],
     [2, () => `<${root}/>`],
     [2, () => ""],
     [2, () => " ".repeat(rng.int(1, 100_000))],
-    [3, () => String.fromCharCode(...Array.from({ length: rng.int(1, 2000) }, () => rng.int(0, 255)))],
+    [
+      3,
+      () => String.fromCharCode(...Array.from({ length: rng.int(1, 2000) }, () => rng.int(0, 255))),
+    ],
   ])();
 }
 
@@ -327,10 +365,46 @@ export function damageChunked(rng: Prng, body: Uint8Array): Uint8Array {
       for (let i = rng.int(1, 5); i > 0; i--) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
       return b;
     }],
-    [6, () => concatBytes(rng.pick(["ffffffffffffffff", "-1", "zz", "1" + "0".repeat(30), ""]), text.slice(text.indexOf(";"), firstLine), "\r\n", rest)],
-    [6, () => concatBytes(text.slice(0, firstLine).replace(/chunk-signature=[0-9a-f]+/, "chunk-signature=" + "0".repeat(64)), "\r\n", rest)],
-    [4, () => concatBytes(text.slice(0, firstLine).replace(/;chunk-signature=[0-9a-f]+/, ""), "\r\n", rest)],
-    [4, () => concatBytes(text.slice(0, firstLine) + ";" + "x".repeat(rng.int(100, 70_000)), "\r\n", rest)],
+    [
+      6,
+      () =>
+        concatBytes(
+          rng.pick(["ffffffffffffffff", "-1", "zz", "1" + "0".repeat(30), ""]),
+          text.slice(text.indexOf(";"), firstLine),
+          "\r\n",
+          rest,
+        ),
+    ],
+    [
+      6,
+      () =>
+        concatBytes(
+          text.slice(0, firstLine).replace(
+            /chunk-signature=[0-9a-f]+/,
+            "chunk-signature=" + "0".repeat(64),
+          ),
+          "\r\n",
+          rest,
+        ),
+    ],
+    [
+      4,
+      () =>
+        concatBytes(
+          text.slice(0, firstLine).replace(/;chunk-signature=[0-9a-f]+/, ""),
+          "\r\n",
+          rest,
+        ),
+    ],
+    [
+      4,
+      () =>
+        concatBytes(
+          text.slice(0, firstLine) + ";" + "x".repeat(rng.int(100, 70_000)),
+          "\r\n",
+          rest,
+        ),
+    ],
     [5, () => concatBytes(body, rng.bytes(rng.int(1, 500)))],
     [4, () => concatBytes(body.subarray(0, body.length - 2), "x-amz-checksum-crc32:!!!\r\n\r\n")],
     [4, () => concatBytes(body.subarray(0, body.length - 2), "\r\n".repeat(rng.int(1, 50)))],

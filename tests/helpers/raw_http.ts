@@ -70,7 +70,9 @@ export async function exchange(
   }
   let text = fromLatin1(chunks);
   // Interim answers (100 Continue) come first; the status is the final one's.
-  while (/^HTTP\/1\.[01] 1\d\d[^\r]*\r\n\r\n/.test(text)) text = text.slice(text.indexOf("\r\n\r\n") + 4);
+  while (/^HTTP\/1\.[01] 1\d\d[^\r]*\r\n\r\n/.test(text)) {
+    text = text.slice(text.indexOf("\r\n\r\n") + 4);
+  }
   const m = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(text);
   return {
     status: m ? Number(m[1]) : null,

@@ -13,7 +13,14 @@ export interface Tmpfs {
 
 export async function mountTmpfs(sizeBytes: number): Promise<Tmpfs> {
   const path = await Deno.makeTempDir({ prefix: "vstash-tmpfs-" });
-  const out = await run("mount", ["-t", "tmpfs", "-o", `size=${sizeBytes},mode=0755`, "tmpfs", path]);
+  const out = await run("mount", [
+    "-t",
+    "tmpfs",
+    "-o",
+    `size=${sizeBytes},mode=0755`,
+    "tmpfs",
+    path,
+  ]);
   if (!out.ok) {
     await Deno.remove(path).catch(() => {});
     throw new Error(

@@ -8,8 +8,20 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { assertConsistent, inspectDataDir } from "../helpers/consistency.ts";
 import { generatedBytes, MiB } from "../helpers/data.ts";
-import { countBlobFiles, createBucket, createUpload, sendListParts, sendPart } from "../helpers/multipart.ts";
-import { assertNoObject, assertObject, assertS3Error, awsPath, listAllKeys } from "../helpers/s3.ts";
+import {
+  countBlobFiles,
+  createBucket,
+  createUpload,
+  sendListParts,
+  sendPart,
+} from "../helpers/multipart.ts";
+import {
+  assertNoObject,
+  assertObject,
+  assertS3Error,
+  awsPath,
+  listAllKeys,
+} from "../helpers/s3.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { rawRequest, type RawResponse } from "../helpers/sign.ts";
 import { fillDisk, mountTmpfs } from "../helpers/tmpfs.ts";
@@ -34,7 +46,9 @@ Deno.test("a full disk answers 507, keeps nothing partial, and recovers when spa
     });
   const assertNothingPartial = async (extraKeys: string[] = []) => {
     assert.deepEqual((await countBlobFiles(dataDir)).tmp, 0, "tmp/ is empty");
-    for (const [key, body] of Object.entries(PRECIOUS)) await assertObject(server!, "full", key, body);
+    for (const [key, body] of Object.entries(PRECIOUS)) {
+      await assertObject(server!, "full", key, body);
+    }
     assert.deepEqual(
       (await listAllKeys(server!, "full")).sort(),
       [...Object.keys(PRECIOUS), ...extraKeys].sort(),
@@ -106,7 +120,10 @@ Deno.test("a full disk answers 507, keeps nothing partial, and recovers when spa
         if (r.status !== 200) break;
       }
       note("CreateBucket", await rawRequest(server!, { method: "PUT", path: "/another" }));
-      note("DELETE keep/empty", await rawRequest(server!, { method: "DELETE", path: "/full/keep/empty" }));
+      note(
+        "DELETE keep/empty",
+        await rawRequest(server!, { method: "DELETE", path: "/full/keep/empty" }),
+      );
       console.log(`with the disk 100% full:\n  ${answers.join("\n  ")}`);
       // Reads still work.
       for (const [key, body] of Object.entries(PRECIOUS)) {

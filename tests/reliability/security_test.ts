@@ -64,7 +64,11 @@ Deno.test("no object key becomes a file name or a path", async () => {
         socket: true,
       });
       assert.equal(r.status, 200, `PUT ${JSON.stringify(key)}: ${r.text}`);
-      const back = await rawRequest(server, { method: "GET", path: `/sec/${awsPath(key)}`, socket: true });
+      const back = await rawRequest(server, {
+        method: "GET",
+        path: `/sec/${awsPath(key)}`,
+        socket: true,
+      });
       assert.equal(back.text, `payload of ${JSON.stringify(key)}`);
     }
     const unexpected = await unexpectedEntries(server.dataDir);
@@ -73,7 +77,11 @@ Deno.test("no object key becomes a file name or a path", async () => {
     for (const { key, path } of naive) {
       if (existedBefore.has(path)) {
         const text = await Deno.readTextFile(path).catch(() => null);
-        assert.notEqual(text, `payload of ${JSON.stringify(key)}`, `${JSON.stringify(key)} wrote ${path}`);
+        assert.notEqual(
+          text,
+          `payload of ${JSON.stringify(key)}`,
+          `${JSON.stringify(key)} wrote ${path}`,
+        );
       } else assert.equal(await exists(path), false, `${JSON.stringify(key)} created ${path}`);
     }
   });
@@ -86,7 +94,11 @@ Deno.test("the data directory is private: 0700 directories, 0600 files", async (
   try {
     await createBucket(server, "modes");
     for (const size of [1, 70_000]) {
-      const r = await rawRequest(server, { method: "PUT", path: `/modes/o${size}`, body: new Uint8Array(size) });
+      const r = await rawRequest(server, {
+        method: "PUT",
+        path: `/modes/o${size}`,
+        body: new Uint8Array(size),
+      });
       assert.equal(r.status, 200);
     }
     const modes: Record<string, string> = {};
@@ -157,15 +169,20 @@ Deno.test("secrets never reach the log, even at debug level", async (t) => {
         trailers: { "x-amz-checksum-crc32": "4wUaPg==" },
       });
       const body = new TextDecoder().decode(chunked.body.filter((b) => b < 128));
-      for (const m of body.matchAll(/(?:chunk-signature=|x-amz-trailer-signature:)([0-9a-f]{64})/g)) {
+      for (
+        const m of body.matchAll(/(?:chunk-signature=|x-amz-trailer-signature:)([0-9a-f]{64})/g)
+      ) {
         secrets.set(`chunk signature ${m[1].slice(0, 8)}`, m[1]);
       }
       const chunkedAnswer = await sendSigned(chunked);
       assert.ok(chunkedAnswer.status < 500, chunkedAnswer.text);
       // A presigned URL made by the SDK and one made by the management API.
-      const url = await getSignedUrl(server.client(), new GetObjectCommand({ Bucket: "logs", Key: "a" }));
+      const url = await getSignedUrl(
+        server.client(),
+        new GetObjectCommand({ Bucket: "logs", Key: "a" }),
+      );
       secrets.set("presigned signature", new URL(url).searchParams.get("X-Amz-Signature")!);
-      assert.equal((await fetch(url).then(async (r) => (await r.body?.cancel(), r.status))), 200);
+      assert.equal(await fetch(url).then(async (r) => (await r.body?.cancel(), r.status)), 200);
       const made = await adminFetch(server, "POST", "/api/v1/presigned-urls", {
         bucket_name: "logs",
         object_key: "a",
@@ -175,7 +192,10 @@ Deno.test("secrets never reach the log, even at debug level", async (t) => {
       assert.equal(made.status, 201, JSON.stringify(made.body));
       const adminUrl = new URL(made.body.url);
       secrets.set("admin presigned signature", adminUrl.searchParams.get("X-Amz-Signature")!);
-      assert.equal(await fetch(adminUrl).then(async (r) => (await r.body?.cancel(), r.status)), 200);
+      assert.equal(
+        await fetch(adminUrl).then(async (r) => (await r.body?.cancel(), r.status)),
+        200,
+      );
       // Failed S3 authentication: a wrong secret and an unknown access key.
       const wrongSecret = `wrong-${crypto.randomUUID()}`;
       secrets.set("wrong secret", wrongSecret);
@@ -193,9 +213,15 @@ Deno.test("secrets never reach the log, even at debug level", async (t) => {
       // Wrong admin keys, as header and as Bearer.
       const wrongKey = `vsa_wrong${crypto.randomUUID().replaceAll("-", "")}`;
       secrets.set("wrong admin key", wrongKey);
-      assert.equal((await adminFetch(server, "GET", "/api/v1/stats", undefined, { key: wrongKey })).status, 401);
       assert.equal(
-        (await adminFetch(server, "GET", "/api/v1/stats", undefined, { key: wrongKey, bearer: true })).status,
+        (await adminFetch(server, "GET", "/api/v1/stats", undefined, { key: wrongKey })).status,
+        401,
+      );
+      assert.equal(
+        (await adminFetch(server, "GET", "/api/v1/stats", undefined, {
+          key: wrongKey,
+          bearer: true,
+        })).status,
         401,
       );
       // Console sign-in: the key in a JSON body, a session cookie and a CSRF token back.
@@ -227,7 +253,10 @@ Deno.test("secrets never reach the log, even at debug level", async (t) => {
 
     await t.step("none of the secrets is in stdout or stderr", () => {
       const log = server.output();
-      assert.ok(log.includes('"level":"debug"') || log.includes('"level":"info"'), "the session was logged");
+      assert.ok(
+        log.includes('"level":"debug"') || log.includes('"level":"info"'),
+        "the session was logged",
+      );
       const leaked = [...secrets].filter(([, v]) => v && log.includes(v)).map(([name]) => name);
       assert.deepEqual(leaked, [], `secrets in the log:\n${log.slice(0, 4000)}`);
     });
@@ -239,14 +268,28 @@ Deno.test("secrets never reach the log, even at debug level", async (t) => {
 Deno.test("the management API answers 401 without a key on every route", async () => {
   await withServer(async (server) => {
     await createBucket(server, "private-bucket-name");
-    await rawRequest(server, { method: "PUT", path: "/private-bucket-name/private-object-key", body: "x" });
-    const doc = (await adminFetch(server, "GET", "/api/v1/openapi.json", undefined, { key: null })).body;
-    const open = new Set(["GET /api/v1/openapi.json", "POST /api/v1/session", "GET /api/v1/session"]);
+    await rawRequest(server, {
+      method: "PUT",
+      path: "/private-bucket-name/private-object-key",
+      body: "x",
+    });
+    const doc =
+      (await adminFetch(server, "GET", "/api/v1/openapi.json", undefined, { key: null })).body;
+    const open = new Set([
+      "GET /api/v1/openapi.json",
+      "POST /api/v1/session",
+      "GET /api/v1/session",
+    ]);
     const checked: string[] = [];
     const failures: string[] = [];
-    for (const [template, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
-      const path = "/api/v1" + template.replace(/^\/api\/v1/, "").replace(/\{[^}]+\}/g, (p) => sampleParam(p));
-      for (const method of Object.keys(ops).filter((m) => /^(get|put|post|patch|delete|head)$/.test(m))) {
+    for (
+      const [template, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+    ) {
+      const path = "/api/v1" +
+        template.replace(/^\/api\/v1/, "").replace(/\{[^}]+\}/g, (p) => sampleParam(p));
+      for (
+        const method of Object.keys(ops).filter((m) => /^(get|put|post|patch|delete|head)$/.test(m))
+      ) {
         const M = method.toUpperCase();
         if (open.has(`${M} /api/v1${template.replace(/^\/api\/v1/, "")}`)) continue;
         for (const variant of ["no key", "wrong key", "bogus cookie"] as const) {
@@ -267,13 +310,23 @@ Deno.test("the management API answers 401 without a key on every route", async (
     for (const variant of [{}, { "x-api-key": "wrong" }] as Record<string, string>[]) {
       const metrics = await fetch(`${server.adminUrl}/metrics`, { headers: variant });
       await metrics.body?.cancel();
-      if (metrics.status !== 401) failures.push(`GET /metrics ${JSON.stringify(variant)}: ${metrics.status}`);
+      if (metrics.status !== 401) {
+        failures.push(`GET /metrics ${JSON.stringify(variant)}: ${metrics.status}`);
+      }
     }
-    assert.ok(checked.length >= 30, `only ${checked.length} route checks: is openapi.json complete?`);
+    assert.ok(
+      checked.length >= 30,
+      `only ${checked.length} route checks: is openapi.json complete?`,
+    );
     assert.deepEqual(failures, []);
 
     // The console's files are public, and hold no data.
-    const secretsOfData = ["private-bucket-name", "private-object-key", server.accessKey, server.adminKey];
+    const secretsOfData = [
+      "private-bucket-name",
+      "private-object-key",
+      server.accessKey,
+      server.adminKey,
+    ];
     for (const name of Object.keys(CONSOLE_ASSETS)) {
       const path = name === "index.html" ? "/" : `/assets/${name}`;
       const res = await fetch(server.adminUrl + path);
@@ -290,30 +343,41 @@ Deno.test("secrets are compared in constant time", async (t) => {
     assert.equal(signaturesEqual(sig, sig), true);
     assert.equal(signaturesEqual(sig, "a".repeat(63) + "b"), false);
     assert.equal(signaturesEqual(sig, "b" + "a".repeat(63)), false);
-    assert.equal(signaturesEqual(sig, "a".repeat(63)), false, "a shorter value is refused, not thrown");
+    assert.equal(
+      signaturesEqual(sig, "a".repeat(63)),
+      false,
+      "a shorter value is refused, not thrown",
+    );
     assert.equal(signaturesEqual(sig, "a".repeat(65)), false);
     assert.equal(signaturesEqual(sig, ""), false);
-    assert.equal(signaturesEqual(sig, "é".repeat(32)), false, "multi-byte input of equal char length");
+    assert.equal(
+      signaturesEqual(sig, "é".repeat(32)),
+      false,
+      "multi-byte input of equal char length",
+    );
     assert.match(signaturesEqual.toString(), /timingSafeEqual/);
   });
 
-  await t.step("isAdminKey (API key, sign-in, metrics, CLI token): digests in constant time", async () => {
-    const key = "vsa_" + "k".repeat(40);
-    const token = "t".repeat(43);
-    const deps = {
-      store: { adminKeyHash: () => Promise.resolve(sha256Hex(key)) },
-      cliTokenHash: sha256Hex(token),
-    } as unknown as AdminDeps;
-    assert.equal(await isAdminKey(deps, key), true);
-    assert.equal(await isAdminKey(deps, token), true, "the CLI token stands in for the key");
-    assert.equal(await isAdminKey(deps, key.slice(0, -1) + "x"), false);
-    assert.equal(await isAdminKey(deps, key + "k"), false);
-    assert.equal(await isAdminKey(deps, ""), false);
-    // Only SHA-256 digests are compared (equal length whatever was sent), so timing can tell
-    // an attacker at most how much of a digest of their own guess matched.
-    assert.match(isAdminKey.toString(), /sha256Hex\(key\)/);
-    assert.match(isAdminKey.toString(), /digestsEqual/);
-  });
+  await t.step(
+    "isAdminKey (API key, sign-in, metrics, CLI token): digests in constant time",
+    async () => {
+      const key = "vsa_" + "k".repeat(40);
+      const token = "t".repeat(43);
+      const deps = {
+        store: { adminKeyHash: () => Promise.resolve(sha256Hex(key)) },
+        cliTokenHash: sha256Hex(token),
+      } as unknown as AdminDeps;
+      assert.equal(await isAdminKey(deps, key), true);
+      assert.equal(await isAdminKey(deps, token), true, "the CLI token stands in for the key");
+      assert.equal(await isAdminKey(deps, key.slice(0, -1) + "x"), false);
+      assert.equal(await isAdminKey(deps, key + "k"), false);
+      assert.equal(await isAdminKey(deps, ""), false);
+      // Only SHA-256 digests are compared (equal length whatever was sent), so timing can tell
+      // an attacker at most how much of a digest of their own guess matched.
+      assert.match(isAdminKey.toString(), /sha256Hex\(key\)/);
+      assert.match(isAdminKey.toString(), /digestsEqual/);
+    },
+  );
 
   await t.step("csrfMatches (console CSRF token)", () => {
     const session: Session = { csrfToken: "c".repeat(43), createdAt: 0, expiresAt: Infinity };
@@ -327,35 +391,42 @@ Deno.test("secrets are compared in constant time", async (t) => {
 
 Deno.test("failed authentication is rate-limited per source address", async (t) => {
   await withServer(async (server) => {
-    await t.step("S3: after 100 failed signatures in a minute, 503 SlowDown with Retry-After", async () => {
-      const wrong = { accessKeyId: server.accessKey, secretAccessKey: "not-the-secret" };
-      const statuses: number[] = [];
-      for (let i = 0; i < 100; i++) {
-        const r = await rawRequest(server, { method: "GET", path: "/", credentials: wrong });
-        statuses.push(r.status);
-      }
-      assert.deepEqual([...new Set(statuses)], [403], "the first 100 failures are answered 403");
-      const blocked = await rawRequest(server, { method: "GET", path: "/", credentials: wrong });
-      assertS3Error(blocked, 503, "SlowDown");
-      const retry = Number(blocked.headers.get("retry-after"));
-      assert.ok(retry >= 1 && retry <= 60, `Retry-After: ${blocked.headers.get("retry-after")}`);
-      const unknownKey = await rawRequest(server, {
-        method: "GET",
-        path: "/",
-        credentials: { accessKeyId: "AKUNKNOWN00000000000", secretAccessKey: "x" },
-      });
-      assertS3Error(unknownKey, 503, "SlowDown");
-    });
+    await t.step(
+      "S3: after 100 failed signatures in a minute, 503 SlowDown with Retry-After",
+      async () => {
+        const wrong = { accessKeyId: server.accessKey, secretAccessKey: "not-the-secret" };
+        const statuses: number[] = [];
+        for (let i = 0; i < 100; i++) {
+          const r = await rawRequest(server, { method: "GET", path: "/", credentials: wrong });
+          statuses.push(r.status);
+        }
+        assert.deepEqual([...new Set(statuses)], [403], "the first 100 failures are answered 403");
+        const blocked = await rawRequest(server, { method: "GET", path: "/", credentials: wrong });
+        assertS3Error(blocked, 503, "SlowDown");
+        const retry = Number(blocked.headers.get("retry-after"));
+        assert.ok(retry >= 1 && retry <= 60, `Retry-After: ${blocked.headers.get("retry-after")}`);
+        const unknownKey = await rawRequest(server, {
+          method: "GET",
+          path: "/",
+          credentials: { accessKeyId: "AKUNKNOWN00000000000", secretAccessKey: "x" },
+        });
+        assertS3Error(unknownKey, 503, "SlowDown");
+      },
+    );
 
     await t.step("admin API: after 20 failed keys in a minute, 429 with Retry-After", async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 20; i++) {
-        const r = await fetch(`${server.adminUrl}/api/v1/stats`, { headers: { "x-api-key": `wrong-${i}` } });
+        const r = await fetch(`${server.adminUrl}/api/v1/stats`, {
+          headers: { "x-api-key": `wrong-${i}` },
+        });
         await r.body?.cancel();
         statuses.push(r.status);
       }
       assert.deepEqual([...new Set(statuses)], [401], "the first 20 failures are answered 401");
-      const blocked = await fetch(`${server.adminUrl}/api/v1/stats`, { headers: { "x-api-key": "wrong" } });
+      const blocked = await fetch(`${server.adminUrl}/api/v1/stats`, {
+        headers: { "x-api-key": "wrong" },
+      });
       await blocked.body?.cancel();
       assert.equal(blocked.status, 429);
       const retry = Number(blocked.headers.get("retry-after"));
@@ -367,7 +438,15 @@ Deno.test("failed authentication is rate-limited per source address", async (t) 
 /** Entries of a data directory that are not part of its fixed layout. */
 async function unexpectedEntries(dataDir: string): Promise<string[]> {
   const out: string[] = [];
-  const top = new Set(["meta.kv", "meta.kv-wal", "meta.kv-shm", "blobs", "tmp", "vstash.pid", "cli.token"]);
+  const top = new Set([
+    "meta.kv",
+    "meta.kv-wal",
+    "meta.kv-shm",
+    "blobs",
+    "tmp",
+    "vstash.pid",
+    "cli.token",
+  ]);
   for await (const e of Deno.readDir(dataDir)) if (!top.has(e.name)) out.push(e.name);
   for await (const a of Deno.readDir(join(dataDir, "blobs"))) {
     if (!a.isDirectory || !/^[0-9a-f]{2}$/.test(a.name)) {
@@ -380,7 +459,10 @@ async function unexpectedEntries(dataDir: string): Promise<string[]> {
         continue;
       }
       for await (const f of Deno.readDir(join(dataDir, "blobs", a.name, b.name))) {
-        if (!f.isFile || f.name !== f.name.match(/^[0-9a-f]{32}$/)?.[0] || !f.name.startsWith(a.name + b.name)) {
+        if (
+          !f.isFile || f.name !== f.name.match(/^[0-9a-f]{32}$/)?.[0] ||
+          !f.name.startsWith(a.name + b.name)
+        ) {
           out.push(`blobs/${a.name}/${b.name}/${f.name}`);
         }
       }
@@ -411,5 +493,3 @@ function octal(mode: number): string {
 async function exists(p: string): Promise<boolean> {
   return await Deno.lstat(p).then(() => true, () => false);
 }
-
-

@@ -3,7 +3,7 @@ import { createChecksum } from "../../s3/checksums.ts";
 import { objectBody } from "../../s3/object_body.ts";
 import { ingestBlob } from "../../storage/blob_ingest.ts";
 import { MAX_BLOB_BYTES } from "../../storage/limits.ts";
-import type { ObjectRecord } from "../../storage/records.ts";
+import { singleBlobObject } from "../../storage/records.ts";
 import type { AdminDeps, AdminEnv } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { pathBucket } from "../validate.ts";
@@ -41,17 +41,10 @@ export function objectBytesRoutes({ store, config, log }: AdminDeps): Hono<Admin
       tap: (chunk) => crc.update(chunk),
       idleTimeoutMs: config.bodyTimeoutSeconds * 1000,
     });
-    const now = Date.now();
-    const record: ObjectRecord = {
-      size: body.size,
-      etag: `"${body.md5Hex}"`,
-      lastModified: now,
-      createdAt: now,
-      headers: contentType ? { "content-type": contentType } : {},
-      userMeta: {},
-      checksum: { algorithm: "CRC32", value: crc.digestBase64(), type: "FULL_OBJECT" },
-      layout: { kind: "single", blobId: body.blobId },
-    };
+    const record = singleBlobObject(
+      { ...body, checksum: { algorithm: "CRC32", value: crc.digestBase64(), type: "FULL_OBJECT" } },
+      { headers: contentType ? { "content-type": contentType } : {}, userMeta: {} },
+    );
     await store.objects.put(entry, key, record);
     log.info("object uploaded", { bucket, key, size: body.size });
     const stored = await store.objects.get(bucket, key);

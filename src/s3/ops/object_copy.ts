@@ -1,4 +1,4 @@
-import type { ObjectRecord } from "../../storage/records.ts";
+import { singleBlobObject } from "../../storage/records.ts";
 import { checksumHeaderName, parseChecksumAlgorithm } from "../checksums.ts";
 import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
 import { copySourceData, parseCopySource } from "../copy_source.ts";
@@ -37,17 +37,7 @@ export async function copyObject(ctx: S3Context): Promise<Response> {
     rangeHeader: null,
     algorithm,
   });
-  const now = Date.now();
-  const record: ObjectRecord = {
-    size: copied.size,
-    etag: `"${copied.md5Hex}"`,
-    lastModified: now,
-    createdAt: now,
-    headers: replaced ? replaced.headers : src.headers,
-    userMeta: replaced ? replaced.userMeta : src.userMeta,
-    checksum: copied.checksum,
-    layout: { kind: "single", blobId: copied.blobId },
-  };
+  const record = singleBlobObject(copied, replaced ?? src);
   await ctx.app.store.objects.put(bucket, ctx.key, record);
   const headers: Record<string, string> = {};
   if (record.checksum) {
@@ -56,7 +46,7 @@ export async function copyObject(ctx: S3Context): Promise<Response> {
   return xmlResponse(
     renderCopyObjectResult({
       etag: record.etag,
-      lastModified: new Date(now),
+      lastModified: new Date(record.lastModified),
       checksums: record.checksum ? { [record.checksum.algorithm]: record.checksum.value } : {},
       checksumType: record.checksum?.type,
     }),

@@ -1,4 +1,4 @@
-import type { ObjectRecord } from "../../storage/records.ts";
+import { singleBlobObject } from "../../storage/records.ts";
 import { checksumHeaderName } from "../checksums.ts";
 import { ownedBucket, type S3Context } from "../context.ts";
 import { ingestBody } from "../ingest.ts";
@@ -13,17 +13,7 @@ export async function putObject(ctx: S3Context): Promise<Response> {
   const bucket = await ownedBucket(ctx);
   const meta = storedHeaders(ctx.headers);
   const body = await ingestBody(ctx);
-  const now = Date.now();
-  const record: ObjectRecord = {
-    size: body.size,
-    etag: `"${body.md5Hex}"`,
-    lastModified: now,
-    createdAt: now,
-    headers: meta.headers,
-    userMeta: meta.userMeta,
-    checksum: body.checksum,
-    layout: { kind: "single", blobId: body.blobId },
-  };
+  const record = singleBlobObject(body, meta);
   await ctx.app.store.objects.put(bucket, ctx.key, record);
   const headers: Record<string, string> = { etag: record.etag };
   if (body.checksum) {

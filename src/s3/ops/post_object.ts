@@ -8,7 +8,7 @@ import {
 } from "../../auth/post_policy.ts";
 import { openPayload } from "../../auth/payload.ts";
 import type { BlobWriter } from "../../storage/blobs.ts";
-import type { ObjectRecord, StoredChecksum } from "../../storage/records.ts";
+import { type ObjectRecord, singleBlobObject, type StoredChecksum } from "../../storage/records.ts";
 import { MAX_BLOB_BYTES, MAX_KEY_BYTES } from "../../storage/limits.ts";
 import { isValidBucketName, utf8Length } from "../address.ts";
 import {
@@ -117,17 +117,7 @@ export async function postObject(
     if (utf8Length(key) > MAX_KEY_BYTES) throw new S3Error("KeyTooLongError");
     const meta = storedHeaders(postObjectHeaders(fields));
     const file = await receiveFile(ctx, form, fields, range);
-    const now = Date.now();
-    const record: ObjectRecord = {
-      size: file.size,
-      etag: `"${file.md5Hex}"`,
-      lastModified: now,
-      createdAt: now,
-      headers: meta.headers,
-      userMeta: meta.userMeta,
-      checksum: file.checksum,
-      layout: { kind: "single", blobId: file.blobId },
-    };
+    const record = singleBlobObject(file, meta);
     await app.store.objects.put(bucket, key, record);
     return postResponse(req, fields, ctx.bucket, key, record);
   } finally {
