@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { consoleRoutes } from "../console/assets.ts";
-import { requireAuth } from "./auth.ts";
+import { FailureLimiter } from "../auth/failure_limiter.ts";
+import { refuseRepeatedFailures, requireAuth } from "./auth.ts";
 import type { AdminDeps, AdminEnv } from "./deps.ts";
 import { ApiError, errorBody, toApiError } from "./errors.ts";
 import { metricsRoute } from "./metrics_route.ts";
@@ -24,7 +25,11 @@ export type { AdminDeps } from "./deps.ts";
  *
  * @example Deno.serve({ port: 9001 }, createAdminApp({ store, config, log, s3Url }).fetch);
  */
-export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
+export function createAdminApp(given: AdminDeps): Hono<AdminEnv> {
+  const deps: AdminDeps = {
+    ...given,
+    authLimiter: given.authLimiter ?? new FailureLimiter({ maxFailures: 20, windowMs: 60_000 }),
+  };
   const app = new Hono<AdminEnv>();
   app.get("/health/live", (c) => c.json({ status: "ok" }));
   app.get("/health/ready", async (c) => {
@@ -37,6 +42,8 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
     }
   });
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument));
+  app.use("/api/*", refuseRepeatedFailures(deps));
+  app.use("/metrics", refuseRepeatedFailures(deps));
   app.get("/metrics", ...metricsRoute(deps));
   const sessions = new SessionStore();
   // Sign-in is how a session starts, so it runs before the auth middleware.

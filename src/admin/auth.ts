@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { sourceOf } from "../auth/failure_limiter.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { sha256Hex } from "../bootstrap.ts";
 import type { AdminDeps, AdminEnv } from "./deps.ts";
@@ -23,6 +24,21 @@ export async function isAdminKey(deps: AdminDeps, key: string): Promise<boolean>
   if (deps.cliTokenHash !== undefined && digestsEqual(digest, deps.cliTokenHash)) return true;
   const stored = await deps.store.adminKeyHash();
   return stored !== null && digestsEqual(digest, stored);
+}
+
+/**
+ * Refuses, with 429 and Retry-After, a source that sent too many wrong keys lately: the
+ * admin key guards everything, so guessing it must be slow.
+ */
+export function refuseRepeatedFailures(deps: AdminDeps): MiddlewareHandler<AdminEnv> {
+  return async (c, next) => {
+    const source = sourceOf(c.env);
+    if (deps.authLimiter?.isBlocked(source)) {
+      c.header("retry-after", String(deps.authLimiter.retryAfterSeconds(source)));
+      throw new ApiError(429, "too many wrong API keys from your address; try again later");
+    }
+    await next();
+  };
 }
 
 /** Methods that change nothing, so a cookie alone may authenticate them. */
@@ -67,6 +83,7 @@ export function requireAuth(deps: AdminDeps, sessions: SessionStore): Middleware
 
 /** Logs a refused request (without what was sent) and returns the 401 to throw. */
 export function authFailure(deps: AdminDeps, c: Context<AdminEnv>, reason: string): ApiError {
+  if (reason.startsWith("wrong key")) deps.authLimiter?.recordFailure(sourceOf(c.env));
   deps.log.warn("management API authentication failed", {
     reason,
     method: c.req.method,

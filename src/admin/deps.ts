@@ -1,3 +1,4 @@
+import type { FailureLimiter } from "../auth/failure_limiter.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { ServerMetrics } from "../metrics.ts";
@@ -20,6 +21,8 @@ export interface AdminDeps {
    * key so that the local `vstash` CLI can work while the server runs (runtime_files.ts).
    */
   cliTokenHash?: string;
+  /** Counts wrong keys per source address; createAdminApp makes one when absent. */
+  authLimiter?: FailureLimiter;
 }
 
 /** Hono environment of the admin app: `Deno.serve` passes its connection info as `env`. */

@@ -7,7 +7,7 @@ import { StorageError } from "../storage/errors.ts";
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 429 | 500 | 503,
     message: string,
     readonly field?: string,
   ) {

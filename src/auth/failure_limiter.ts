@@ -74,7 +74,7 @@ export class FailureLimiter {
 }
 
 /** The address a request came from, for per-source limits. */
-export function sourceOf(info: Deno.ServeHandlerInfo | undefined): string {
+export function sourceOf(info: { remoteAddr?: Deno.Addr } | undefined): string {
   const addr = info?.remoteAddr as Deno.NetAddr | undefined;
   return addr?.hostname ?? "unknown";
 }

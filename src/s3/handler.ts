@@ -1,7 +1,7 @@
-import { type Credential, verifySigV4 } from "../auth/sigv4.ts";
+import { FailureLimiter, sourceOf } from "../auth/failure_limiter.ts";
 import { StorageError } from "../storage/errors.ts";
-import { PRESIGN_ID_PARAM } from "../storage/presigns.ts";
-import { isValidBucketName, parseAddress } from "./address.ts";
+import { parseAddress } from "./address.ts";
+import { authenticate } from "./authenticate.ts";
 import { healthProbe } from "./health.ts";
 import type { S3App, S3Context } from "./context.ts";
 import { S3Error } from "./errors.ts";
@@ -10,23 +10,27 @@ import { postObject } from "./ops/post_object.ts";
 import { resolveOperation, type S3Operation } from "./router.ts";
 import { renderError } from "./xml.ts";
 
+/** Signature failures that count against a source address. */
+const AUTH_FAILURES = new Set(["SignatureDoesNotMatch", "InvalidAccessKeyId"]);
+
 /**
  * The S3 listener: one entry point for every request. It parses the address, decides the
- * operation, authenticates, checks the bucket name and dispatches; every failure becomes
- * S3's XML error here and nowhere else, and every request leaves one log line.
+ * operation, authenticates (authenticate.ts; PostObject authenticates from its form) and
+ * dispatches; every failure becomes S3's XML error here and nowhere else, and every request
+ * leaves one log line. A source that keeps failing signature checks is refused for a while.
  */
-export function createS3Handler(app: S3App): (req: Request) => Promise<Response> {
-  const lookup = async (accessKey: string): Promise<Credential | null> => {
-    const c = await app.store.credentials.get(accessKey);
-    return c && { accessKey: c.accessKey, secretKey: c.secretKey, active: c.isActive };
-  };
+export function createS3Handler(
+  app: S3App,
+): (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
+  const limiter = new FailureLimiter({ maxFailures: 100, windowMs: 60_000 });
 
-  return async (req: Request): Promise<Response> => {
+  return async (req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
     // Probes are answered before anything else and leave no log line (they come every second).
     const probe = await healthProbe(req, app.store);
     if (probe) return probe;
     const started = performance.now();
     const requestId = newRequestId();
+    const source = sourceOf(info);
     let op: S3Operation | null = null;
     let ctx: S3Context | null = null;
     let response: Response;
@@ -34,61 +38,39 @@ export function createS3Handler(app: S3App): (req: Request) => Promise<Response>
       const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
       const query = new URLSearchParams(addr.rawQuery);
       op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);
+      if (limiter.isBlocked(source)) {
+        throw new S3Error(
+          "SlowDown",
+          "Too many failed authentication attempts from your address; try again later.",
+          {},
+          { "retry-after": String(limiter.retryAfterSeconds(source)) },
+        );
+      }
       if (op.name === "PostObject") {
         // A browser upload is signed by a policy inside its form, not by the request: the
         // operation reads the fields and authenticates itself.
         response = await postObject({ app, req, op, query, requestId }, (c) => (ctx = c));
       } else {
-        const auth = await verifySigV4({
-          method: req.method,
-          rawPath: addr.rawPath,
-          rawQuery: addr.rawQuery,
-          headers: req.headers,
-          now: new Date(),
-        }, lookup);
-        // A presigned URL made by the management API names its record: revoked, expired or
-        // reused for another object or method, it is refused here. SDK-made URLs carry no id.
-        const presignId = auth.presigned ? query.get(PRESIGN_ID_PARAM) : null;
-        if (presignId !== null) {
-          const refusal = await app.store.presigns.refusal(presignId, {
-            bucket: op.bucket,
-            key: op.key,
-            method: req.method,
-            accessKey: auth.accessKey,
-          });
-          if (refusal !== null) throw new S3Error("AccessDenied", refusal);
-        }
-        if (op.bucket !== null && !isValidBucketName(op.bucket)) {
-          throw new S3Error("InvalidBucketName", undefined, { BucketName: op.bucket });
-        }
-        const credential = await app.store.credentials.get(auth.accessKey);
-        if (!credential?.isActive) throw new S3Error("InvalidAccessKeyId");
-        ctx = {
-          app,
-          req,
-          op,
-          bucket: op.bucket ?? "",
-          key: op.key ?? "",
-          query,
-          headers: req.headers,
-          requestId,
-          credential,
-          auth,
-          bytesIn: 0,
-        };
+        ctx = await authenticate(app, req, addr, op, query, requestId);
         response = await OPERATIONS[op.name](ctx);
       }
     } catch (err) {
+      if (err instanceof S3Error && AUTH_FAILURES.has(err.code)) limiter.recordFailure(source);
       response = errorResponse(app, req, op, requestId, err);
     }
     response.headers.set("x-amz-request-id", requestId);
     response.headers.set("server", "vStash");
+    const bytesIn = ctx?.bytesIn ?? 0;
+    const bytesOut = req.method === "HEAD"
+      ? 0
+      : Number(response.headers.get("content-length") ?? 0);
+    const ms = performance.now() - started;
     app.metrics?.observeS3Request({
       operation: op?.name ?? null,
       status: response.status,
-      bytesIn: ctx?.bytesIn ?? 0,
-      bytesOut: req.method === "HEAD" ? 0 : Number(response.headers.get("content-length") ?? 0),
-      seconds: (performance.now() - started) / 1000,
+      bytesIn,
+      bytesOut,
+      seconds: ms / 1000,
     });
     if (app.log.enabled("info")) {
       app.log.info("request", {
@@ -97,11 +79,12 @@ export function createS3Handler(app: S3App): (req: Request) => Promise<Response>
         key: op?.key ?? null,
         op: op?.name ?? null,
         status: response.status,
-        bytes_in: ctx?.bytesIn ?? 0,
-        bytes_out: req.method === "HEAD" ? 0 : Number(response.headers.get("content-length") ?? 0),
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        bytes_in: bytesIn,
+        bytes_out: bytesOut,
+        ms: Math.round(ms * 10) / 10,
         request_id: requestId,
         access_key: ctx?.credential.accessKey ?? null,
+        remote: source,
       });
     }
     return response;

@@ -1,0 +1,63 @@
+import { type Credential, verifySigV4 } from "../auth/sigv4.ts";
+import { PRESIGN_ID_PARAM } from "../storage/presigns.ts";
+import { isValidBucketName, type S3Address } from "./address.ts";
+import type { S3App, S3Context } from "./context.ts";
+import { S3Error } from "./errors.ts";
+import type { S3Operation } from "./router.ts";
+
+/**
+ * Authenticates a header-signed or presigned request and builds its context: Signature V4,
+ * the management API's revocable presign records, the bucket name, and the credential's
+ * active flag (read from the cache every request, so deactivation takes effect at once).
+ */
+export async function authenticate(
+  app: S3App,
+  req: Request,
+  addr: S3Address,
+  op: S3Operation,
+  query: URLSearchParams,
+  requestId: string,
+): Promise<S3Context> {
+  const auth = await verifySigV4({
+    method: req.method,
+    rawPath: addr.rawPath,
+    rawQuery: addr.rawQuery,
+    headers: req.headers,
+    now: new Date(),
+  }, (accessKey) => lookupCredential(app, accessKey));
+  // A presigned URL made by the management API names its record: revoked, expired or
+  // reused for another object or method, it is refused here. SDK-made URLs carry no id.
+  const presignId = auth.presigned ? query.get(PRESIGN_ID_PARAM) : null;
+  if (presignId !== null) {
+    const refusal = await app.store.presigns.refusal(presignId, {
+      bucket: op.bucket,
+      key: op.key,
+      method: req.method,
+      accessKey: auth.accessKey,
+    });
+    if (refusal !== null) throw new S3Error("AccessDenied", refusal);
+  }
+  if (op.bucket !== null && !isValidBucketName(op.bucket)) {
+    throw new S3Error("InvalidBucketName", undefined, { BucketName: op.bucket });
+  }
+  const credential = await app.store.credentials.get(auth.accessKey);
+  if (!credential?.isActive) throw new S3Error("InvalidAccessKeyId");
+  return {
+    app,
+    req,
+    op,
+    bucket: op.bucket ?? "",
+    key: op.key ?? "",
+    query,
+    headers: req.headers,
+    requestId,
+    credential,
+    auth,
+    bytesIn: 0,
+  };
+}
+
+async function lookupCredential(app: S3App, accessKey: string): Promise<Credential | null> {
+  const c = await app.store.credentials.get(accessKey);
+  return c && { accessKey: c.accessKey, secretKey: c.secretKey, active: c.isActive };
+}
