@@ -36,6 +36,8 @@ export function sha256Hex(s: string): string {
 /** What the first start created, so that it can be shown once. Empty on later starts. */
 export interface FirstStart {
   credential: CredentialRecord | null;
+  /** The first credential came from VSTASH_ACCESS_KEY/VSTASH_SECRET_KEY: its secret is known. */
+  credentialFromEnv: boolean;
   /** Set only when the admin key was generated here (not taken from the environment). */
   adminKey: string | null;
 }
@@ -50,10 +52,11 @@ export async function bootstrap(
   store: Store,
   env: (name: string) => string | undefined,
 ): Promise<FirstStart> {
-  const result: FirstStart = { credential: null, adminKey: null };
+  const result: FirstStart = { credential: null, credentialFromEnv: false, adminKey: null };
   if ((await store.credentials.count()) === 0) {
     const accessKey = env("VSTASH_ACCESS_KEY");
     const secretKey = env("VSTASH_SECRET_KEY");
+    result.credentialFromEnv = Boolean(accessKey && secretKey);
     const pair = accessKey && secretKey ? { accessKey, secretKey } : newKeyPair();
     result.credential = await store.credentials.create({ ...pair, userName: "admin" });
   }

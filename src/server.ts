@@ -165,7 +165,10 @@ function printStartup(s3Url: string, adminUrl: string, first: FirstStart, config
     return;
   }
   lines.push("", "  First start: save these now, they will not be shown again.", "");
-  if (first.credential) {
+  // A secret given in the environment is known already and is not echoed to the journal.
+  if (first.credential && first.credentialFromEnv) {
+    lines.push(`  Access key:  ${first.credential.accessKey} (secret from VSTASH_SECRET_KEY)`);
+  } else if (first.credential) {
     lines.push(
       `  Access key:  ${first.credential.accessKey}`,
       `  Secret key:  ${first.credential.secretKey}`,

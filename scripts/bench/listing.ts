@@ -73,7 +73,8 @@ const count = (text: string, tag: string) => text.split(`<${tag}>`).length - 1;
 
 /**
  * Walks the whole bucket in pages of 1000 (continuation tokens) `passes` times, then lists
- * the root with delimiter "/" (one page of up to 1000 common prefixes) `delimitedPages` times.
+ * the root with delimiter "/" (one page of up to 1000 common prefixes) `delimitedPages` times,
+ * or fewer (at least 3) when that takes longer than `delimitedBudgetMs`.
  */
 export async function measureListing(
   server: ServerProc,
@@ -81,6 +82,7 @@ export async function measureListing(
   expectedKeys: number,
   passes: number,
   delimitedPages: number,
+  delimitedBudgetMs: number,
 ): Promise<{ flat: PageTimes; delimited: PageTimes }> {
   const flat: number[] = [];
   let flatEntries = 0;
@@ -103,7 +105,9 @@ export async function measureListing(
   }
   const delimited: number[] = [];
   let prefixes = 0;
+  const started = performance.now();
   for (let i = 0; i < delimitedPages; i++) {
+    if (i >= 3 && performance.now() - started > delimitedBudgetMs) break;
     const query = { "list-type": "2", "max-keys": "1000", delimiter: "/" };
     const { ms, text } = await timedList(server, bucket, query);
     delimited.push(ms);

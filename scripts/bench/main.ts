@@ -56,6 +56,8 @@ const config = {
   listFolders: 1000,
   listPasses: quick ? 5 : 2,
   delimitedPages: quick ? 20 : 50,
+  /** Delimited pages stop early (after at least 3) once they took this long. */
+  delimitedBudgetMs: quick ? 15_000 : 60_000,
   largeRounds: quick ? 2 : 3,
   multipartRounds: quick ? 1 : 3,
   bigUploadBytes: (quick ? 1 : 5) * 2 ** 30,
@@ -159,6 +161,7 @@ try {
       names.length,
       config.listPasses,
       config.delimitedPages,
+      config.delimitedBudgetMs,
     );
     results.listing = {
       keys: names.length,
@@ -191,6 +194,13 @@ try {
   const wraps = small.poolWraps();
   const missing = small.deletesOfMissingKeys();
   Object.assign(results, { putPoolWraps: wraps, deletesOfMissingKeys: missing });
+  if (wraps.vstash || wraps.ceiling || missing.vstash || missing.ceiling) {
+    log(
+      `note: PUTs to reused keys ${JSON.stringify(wraps)}, DELETEs of missing keys ${
+        JSON.stringify(missing)
+      }`,
+    );
+  }
 } finally {
   await vstash?.stop();
   await ceiling?.stop();

@@ -61,9 +61,10 @@ function smallRow(r: SmallResult): Row {
   const vOps = med(v, (x) => x.opsPerSec);
   const cOps = med(c, (x) => x.opsPerSec);
   const label = r.method === "DELETE" ? "DELETE" : `${r.method} 4 KiB`;
+  const errors = [...v, ...c].reduce((sum, x) => sum + x.errors, 0);
   return withTarget({
     id: r.id,
-    workload: `${label}, c=${r.connections}`,
+    workload: `${label}, c=${r.connections}${errors ? ` (${errors} failed requests)` : ""}`,
     unit: "ops/s",
     vstash: vOps,
     ceiling: cOps,

@@ -1,5 +1,5 @@
 import { BlobTooLarge, BodyIdleTimeout, BodyReadError } from "../storage/blob_ingest.ts";
-import { StorageError } from "../storage/errors.ts";
+import { isDiskFull, StorageError } from "../storage/errors.ts";
 
 /**
  * A management API failure with its HTTP status. `field` names the body field, query or
@@ -7,7 +7,7 @@ import { StorageError } from "../storage/errors.ts";
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 429 | 500 | 503 | 507,
     message: string,
     readonly field?: string,
   ) {
@@ -60,6 +60,9 @@ export function toApiError(err: unknown): ApiError {
       case "Contention":
         return new ApiError(503, err.message);
     }
+  }
+  if (isDiskFull(err)) {
+    return new ApiError(507, "the data directory's disk is full; free space and try again");
   }
   return new ApiError(500, "internal error");
 }

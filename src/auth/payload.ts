@@ -184,7 +184,11 @@ async function readWithin(
     return await Promise.race([reader.read(), idle]);
   } catch (error) {
     if (error instanceof S3Error) throw error;
-    throw new S3Error("IncompleteBody", `The request body could not be read: ${error}`);
+    // The runtime's own error text (resource ids, internals) is not the client's business.
+    throw new S3Error(
+      "IncompleteBody",
+      "The request body could not be read: the connection closed before it ended.",
+    );
   } finally {
     clearTimeout(timer);
   }

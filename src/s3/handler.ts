@@ -1,5 +1,5 @@
 import { FailureLimiter, sourceOf } from "../auth/failure_limiter.ts";
-import { StorageError } from "../storage/errors.ts";
+import { isDiskFull, StorageError } from "../storage/errors.ts";
 import { parseAddress } from "./address.ts";
 import { authenticate } from "./authenticate.ts";
 import { healthProbe } from "./health.ts";
@@ -10,8 +10,20 @@ import { postObject } from "./ops/post_object.ts";
 import { resolveOperation, type S3Operation } from "./router.ts";
 import { renderError } from "./xml.ts";
 
-/** Signature failures that count against a source address. */
+/** Signature failures that count against a source address and the access key it claims. */
 const AUTH_FAILURES = new Set(["SignatureDoesNotMatch", "InvalidAccessKeyId"]);
+
+/**
+ * The access key a request claims (Authorization header or X-Amz-Credential), unverified.
+ * Failures are counted per address and claimed key, so one client retrying with a wrong
+ * secret behind a reverse proxy (every client then shares the proxy's address) locks out
+ * only that key, not everyone; guessing a key's secret is still throttled.
+ */
+function claimedAccessKey(headers: Headers, query: URLSearchParams): string {
+  const credential = /Credential=([^/,\s]+)/.exec(headers.get("authorization") ?? "")?.[1] ??
+    query.get("X-Amz-Credential")?.split("/")[0];
+  return credential ?? "-";
+}
 
 /**
  * The S3 listener: one entry point for every request. It parses the address, decides the
@@ -30,7 +42,8 @@ export function createS3Handler(
     if (probe) return probe;
     const started = performance.now();
     const requestId = newRequestId();
-    const source = sourceOf(info);
+    const remote = sourceOf(info);
+    let source = remote;
     let op: S3Operation | null = null;
     let ctx: S3Context | null = null;
     let response: Response;
@@ -38,6 +51,7 @@ export function createS3Handler(
       const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
       const query = new URLSearchParams(addr.rawQuery);
       op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);
+      source = `${remote} ${claimedAccessKey(req.headers, query)}`;
       if (limiter.isBlocked(source)) {
         throw new S3Error(
           "SlowDown",
@@ -84,7 +98,7 @@ export function createS3Handler(
         ms: Math.round(ms * 10) / 10,
         request_id: requestId,
         access_key: ctx?.credential.accessKey ?? null,
-        remote: source,
+        remote,
       });
     }
     return response;
@@ -137,8 +151,7 @@ function toS3Error(err: unknown): S3Error {
         break;
     }
   }
-  const code = (err as { code?: string } | null)?.code;
-  if (code === "ENOSPC" || code === "EDQUOT") return new S3Error("InsufficientStorage");
+  if (isDiskFull(err)) return new S3Error("InsufficientStorage");
   return new S3Error("InternalError");
 }
 

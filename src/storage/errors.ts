@@ -20,6 +20,17 @@ export class StorageError extends Error {
   }
 }
 
+/**
+ * Whether an error means the disk (or quota) is full: a file write's ENOSPC/EDQUOT, or
+ * SQLite's "database or disk is full", which Deno KV raises as a plain TypeError.
+ */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return true;
+  return err instanceof Error &&
+    /database or disk is full|No space left on device/i.test(err.message);
+}
+
 /** Returned by a withRetry step whose KV checks failed: read again and retry. */
 export const RETRY: unique symbol = Symbol("retry");
 

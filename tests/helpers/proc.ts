@@ -28,6 +28,19 @@ export async function rssBytes(pid: number): Promise<number> {
   return Number(kb[1]) * 1024;
 }
 
+/**
+ * Where the resident memory is: anonymous (heaps: V8, malloc), file-backed (mapped files:
+ * the binary, SQLite's memory-mapped pages) and shared memory (SQLite's WAL index, -shm).
+ */
+export async function rssBreakdown(
+  pid: number,
+): Promise<{ anon: number; file: number; shmem: number }> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+  return { anon: kb("RssAnon"), file: kb("RssFile"), shmem: kb("RssShmem") };
+}
+
 /** How many file descriptors the process has open. */
 export async function openFds(pid: number): Promise<number> {
   let n = 0;
@@ -49,6 +62,8 @@ export async function fdKinds(pid: number): Promise<Record<string, number>> {
 export interface Sample {
   ms: number;
   rss: number;
+  /** The anonymous part of rss (heaps). */
+  anon: number;
   fds: number;
 }
 
@@ -62,6 +77,7 @@ export function sampleProcess(pid: number, everyMs = 250): { stop(): Promise<Sam
       samples.push({
         ms: performance.now() - t0,
         rss: await rssBytes(pid),
+        anon: (await rssBreakdown(pid)).anon,
         fds: await openFds(pid),
       });
       await new Promise((r) => setTimeout(r, everyMs));

@@ -9,6 +9,8 @@
  *   its file, no leaked part, bucket counters equal to the objects (even right after the
  *   kill, before any repair);
  * - after the restart's sweep: no orphan blob, an empty tmp/, no cleanup left owed.
+ * In about a third of the cycles the restarted server is killed once more during its startup
+ * sweep, and the data directory checked again.
  *
  * CI runs 20 cycles; `VSTASH_CRASH_CYCLES=200` runs a longer local soak. A failure prints
  * its seed: `VSTASH_CRASH_SEED=<seed>` replays the same choices (timing is not replayed).
@@ -46,6 +48,7 @@ Deno.test("SIGKILL at random moments loses no acknowledged write and leaves no d
     tmpAfterKill: 0,
     owedAfterKill: 0,
     uploadsAborted: 0,
+    sweepKills: 0,
     maxObjects: 0,
     maxBytes: 0,
   };
@@ -89,6 +92,21 @@ Deno.test("SIGKILL at random moments loses no acknowledged write and leaves no d
       totals.tmpAfterKill += crashed.tmpFiles.length;
       totals.owedAfterKill += crashed.garbageRecords;
 
+      // 2b. Sometimes the restarted server is killed again at once, in the middle of its
+      // startup sweep (removing orphans, finishing owed part cleanups): that must be as
+      // safe as any other moment.
+      if (rng.chance(0.3)) {
+        const sweeping = await start();
+        await new Promise((r) => setTimeout(r, rng.int(0, 60)));
+        await sweeping.stop({ keepData: true, signal: "SIGKILL" });
+        server = null;
+        assertConsistent(
+          await inspectDataDir(dataDir, { clean: false }),
+          `killed during the startup sweep, ${context()}`,
+        );
+        totals.sweepKills++;
+      }
+
       // 3. Restart: every acknowledged write reads back; leftover uploads are aborted.
       const restarted = await start();
       const verified = await verifyLedger(restarted, BUCKET, ledger);
@@ -116,7 +134,8 @@ Deno.test("SIGKILL at random moments loses no acknowledged write and leaves no d
         `${totals.inFlight} writes cut off by the kill (kept new ${totals.keptNew}, ` +
         `kept old ${totals.keptOld}); after kills: ${totals.orphansAfterKill} orphan blobs, ` +
         `${totals.tmpAfterKill} temp files, ${totals.owedAfterKill} owed cleanups, all gone ` +
-        `after restart; ${totals.uploadsAborted} interrupted uploads aborted; ` +
+        `after restart; ${totals.sweepKills} restarts killed again during the startup sweep; ` +
+        `${totals.uploadsAborted} interrupted uploads aborted; ` +
         `up to ${totals.maxObjects} objects / ${(totals.maxBytes / 2 ** 20).toFixed(1)} MiB`,
     );
   } catch (err) {
