@@ -4,7 +4,7 @@
  * 5 GiB object is uploaded (to freshly started servers). Objects are deleted after each round
  * to keep the disk free.
  */
-import { memory, type ServerProc } from "./procs.ts";
+import type { ServerProc } from "./procs.ts";
 import type { BenchResults } from "./report.ts";
 import { alternate } from "./rounds.ts";
 import { BUCKET } from "./small.ts";
@@ -139,9 +139,7 @@ export async function runLarge(ctx: LargeContext, results: BenchResults): Promis
       const server = await ctx.fresh(name);
       try {
         if (name === "vstash") await s3Request(server, "PUT", `/${BUCKET}`);
-        const startRssBytes = memory(server.pid).rss;
-        const t = await putFile(server, `/${BUCKET}/big/huge`, file, bytes, cpus, true);
-        return { ...t, startRssBytes };
+        return await putFile(server, `/${BUCKET}/big/huge`, file, bytes, cpus, true);
       } finally {
         await server.stop();
         await Deno.remove(server.dataDir, { recursive: true });

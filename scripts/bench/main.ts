@@ -122,6 +122,7 @@ try {
     warmupSeconds: config.warmupSeconds,
     clientCpus: plan?.client ?? null,
     serverCore: plan ? Number(plan.server) : null,
+    clientCore: plan ? Number(plan.client) : null,
     putPool: config.putPool,
   });
   const specs: (SmallSpec & { workload: string })[] = [];

@@ -29,7 +29,11 @@ const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => {
   selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
-const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const sampled = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const idleUs = [...selfUs].filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)")
+  .reduce((a, [, us]) => a + us, 0);
+// Percentages are of the busy time: a profile spans the whole process, idle stretches included.
+const total = sampled - idleUs;
 
 const short = (url: string) =>
   url.replace(/^file:\/\/.*?\/(src|scripts|main\.ts)/, "$1").replace(/^.*node_modules\//, "npm:")
@@ -62,13 +66,16 @@ const pct = (us: number) => `${(us / total * 100).toFixed(1).padStart(5)}%`;
 const print = (title: string, m: Map<string, number>, n: number) => {
   console.log(`\n${title}`);
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) {
-    console.log(`${pct(us)}  ${k}`);
+    if (k !== "(idle)" && k !== "((idle))") console.log(`${pct(us)}  ${k}`);
   }
 };
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
+console.log(
+  `${file}: ${(sampled / 1e6).toFixed(1)} s sampled, ${(total / 1e6).toFixed(1)} s busy ` +
+    `(percentages below are of the busy time)`,
+);
 print("self time by function", selfByLabel, top);
 print("self time by file", selfByFile, top);
 const interesting = new Map(
-  [...inclusive].filter(([k]) => /\b(src|main\.ts)/.test(k) || /^\((garbage|program|idle)/.test(k)),
+  [...inclusive].filter(([k]) => /\b(src|main\.ts)/.test(k) || /^\((garbage|program)/.test(k)),
 );
 print("inclusive time, vStash functions", interesting, top);

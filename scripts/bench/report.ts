@@ -13,12 +13,9 @@ export interface BenchResults {
   put256?: { vstash: Transfer[]; ceilingMd5: Transfer[]; ceilingPipe: Transfer[] };
   get256?: Sides<Transfer>;
   multipart?: Sides<Transfer> & { parts: number; partBytes: number; inFlight: number };
-  bigUpload?: { bytes: number; vstash: BigUpload; ceiling: BigUpload } | { skipped: string };
+  bigUpload?: { bytes: number; vstash: Transfer; ceiling: Transfer } | { skipped: string };
   listing?: ListResult;
 }
-
-/** The big upload, with the fresh server's RSS before it started. */
-export type BigUpload = Transfer & { startRssBytes: number };
 
 export interface Row {
   id: string;
@@ -196,18 +193,16 @@ export function markdownTable(rows: Row[]): string {
   return lines.join("\n");
 }
 
-/** Peak server RSS per large workload (median of rounds), MB. */
+/** Server RSS before and at the peak of each large workload (medians of rounds), MB. */
 export function memoryTable(res: BenchResults): string {
   const lines = [
-    "| workload | vStash peak RSS, MB | ceiling peak RSS, MB |",
+    "| workload | vStash RSS before → peak, MB | ceiling RSS before → peak, MB |",
     "| --- | ---: | ---: |",
   ];
+  const cell = (ts: Transfer[]) =>
+    `${num(med(ts, (x) => x.startRssBytes) / MB)} → ${num(med(ts, (x) => x.peakRssBytes) / MB)}`;
   const add = (label: string, v: Transfer[], c: Transfer[]) =>
-    lines.push(
-      `| ${label} | ${num(med(v, (x) => x.peakRssBytes) / MB)} | ${
-        num(med(c, (x) => x.peakRssBytes) / MB)
-      } |`,
-    );
+    lines.push(`| ${label} | ${cell(v)} | ${cell(c)} |`);
   if (res.put256) add("PUT 256 MiB", res.put256.vstash, res.put256.ceilingMd5);
   if (res.get256) add("GET 256 MiB", res.get256.vstash, res.get256.ceiling);
   if (res.multipart) add("Multipart upload", res.multipart.vstash, res.multipart.ceiling);
@@ -256,6 +251,7 @@ export function generatorCost(res: BenchResults) {
       serverSysShareVstash: med(r.rounds.vstash, (x) => x.serverSysShare),
       serverSysShareCeiling: med(r.rounds.ceiling, (x) => x.serverSysShare),
       otherLoadOnServerCore: med(all, (x) => x.otherLoadCores),
+      otherLoadOnClientCore: med(all, (x) => x.otherLoadClientCores),
     };
   });
 }
@@ -265,14 +261,16 @@ export function generatorTable(res: BenchResults): string {
   const rows = generatorCost(res);
   if (rows.length === 0) return "";
   const lines = [
-    "| workload | generator | generator CPU µs/request | generator cores (max) | server cores v / c | other load on server core |",
+    "| workload | generator | generator CPU µs/request | generator cores (max) | server cores v / c | other load on server / client core |",
     "| --- | --- | ---: | ---: | ---: | ---: |",
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.workload} | ${r.generator} | ${num(r.cpuUsPerRequest)} | ${num(r.maxCoresUsed)} | ${
         num(r.serverCoresVstash)
-      } / ${num(r.serverCoresCeiling)} | ${num(r.otherLoadOnServerCore)} |`,
+      } / ${num(r.serverCoresCeiling)} | ${num(r.otherLoadOnServerCore)} / ${
+        num(r.otherLoadOnClientCore)
+      } |`,
     );
   }
   return lines.join("\n");

@@ -28,6 +28,7 @@ export interface SmallContext {
   warmupSeconds: number;
   clientCpus: string | null;
   serverCore: number | null;
+  clientCore: number | null;
   /** Distinct keys in the PUT pool. */
   putPool: number;
 }
@@ -110,6 +111,7 @@ export class SmallState {
       cpus: ctx.clientCpus,
       serverPid: server.pid,
       serverCore: ctx.serverCore,
+      clientCore: ctx.clientCore,
     });
     // wrk asks its Lua script for one request before the run, and up to `connections` are
     // in flight when it stops: skip past all of them.

@@ -3,7 +3,7 @@
  * cache or a sparse file, so the client holds nothing in memory and costs little CPU. The
  * server's peak RSS is sampled from /proc during each transfer.
  */
-import { rssSampler, type ServerProc } from "./procs.ts";
+import { memory, rssSampler, type ServerProc } from "./procs.ts";
 import { pool, presigned, s3Request } from "./urls.ts";
 
 export const MIB = 1024 * 1024;
@@ -12,6 +12,8 @@ export interface Transfer {
   seconds: number;
   bytes: number;
   mibPerSec: number;
+  /** The server's RSS when the transfer started, and its peak during it. */
+  startRssBytes: number;
   peakRssBytes: number;
 }
 
@@ -88,6 +90,7 @@ async function measured(
   bytes: number,
   fn: () => Promise<void>,
 ): Promise<Transfer> {
+  const startRssBytes = memory(server.pid).rss;
   const sampler = rssSampler(server.pid);
   const t0 = performance.now();
   let peakRssBytes = 0;
@@ -97,7 +100,7 @@ async function measured(
     peakRssBytes = sampler.stop();
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, bytes, mibPerSec: bytes / MIB / seconds, peakRssBytes };
+  return { seconds, bytes, mibPerSec: bytes / MIB / seconds, startRssBytes, peakRssBytes };
 }
 
 /** PUTs a file with curl; `md5` asks the ceiling for its pipe-with-MD5 variant. */

@@ -32,6 +32,8 @@ export interface WrkJob {
   serverPid: number;
   /** The core the server is pinned to (to see how busy others kept it), or null. */
   serverCore: number | null;
+  /** The core the generator is pinned to, or null. */
+  clientCore: number | null;
 }
 
 export interface WrkResult {
@@ -56,6 +58,8 @@ export interface WrkResult {
   genCpuUsPerOp: number;
   /** CPU time other processes took on the server's core, per wall second. */
   otherLoadCores: number;
+  /** CPU time other processes took on the generator's core, per wall second. */
+  otherLoadClientCores: number;
 }
 
 interface WrkJson {
@@ -79,6 +83,7 @@ export async function runLoad(job: WrkJob): Promise<WrkResult> {
   const cpu0 = cpuTimes(job.serverPid);
   const threads0 = threadCpu(job.serverPid);
   const core0 = job.serverCore === null ? NaN : coreBusySeconds(job.serverCore);
+  const client0 = job.clientCore === null ? NaN : coreBusySeconds(job.clientCore);
   const t0 = performance.now();
   const out = await new Deno.Command("bash", {
     args: ["-c", script],
@@ -92,6 +97,7 @@ export async function runLoad(job: WrkJob): Promise<WrkResult> {
   const serverSys = cpu1.system - cpu0.system;
   const serverCpu = cpu1.user - cpu0.user + serverSys;
   const coreBusy = job.serverCore === null ? NaN : coreBusySeconds(job.serverCore) - core0;
+  const clientBusy = job.clientCore === null ? NaN : coreBusySeconds(job.clientCore) - client0;
   const stdout = new TextDecoder().decode(out.stdout);
   const line = /^BENCHJSON (\{.*\})$/m.exec(stdout)?.[1];
   if (!out.success || !line) {
@@ -124,6 +130,8 @@ export async function runLoad(job: WrkJob): Promise<WrkResult> {
     genCores: genCpu / wall,
     genCpuUsPerOp: genCpu / requests * 1e6,
     otherLoadCores: Math.max(0, (coreBusy - serverCpu) / wall),
+    // The bench process itself sits on the client core too, idle while the generator runs.
+    otherLoadClientCores: Math.max(0, (clientBusy - genCpu) / wall),
   };
 }
 
