@@ -7,7 +7,7 @@ import type { PresignRecord } from "../storage/presigns.ts";
 import type {
   BucketRecord,
   CredentialRecord,
-  ObjectRecord,
+  ListEntry,
   PartRecord,
   StoredChecksum,
   UploadRecord,
@@ -47,16 +47,15 @@ export function bucketView(b: BucketRecord, stats: BucketStats, owner: Credentia
   };
 }
 
-export function objectView(key: string, o: ObjectRecord) {
-  const multipart = o.layout.kind === "parts";
+export function objectView(key: string, o: ListEntry) {
   return {
     key,
     size: o.size,
     size_human: humanSize(o.size),
-    content_type: o.headers["content-type"] ?? "binary/octet-stream",
+    content_type: o.contentType ?? "binary/octet-stream",
     etag: bareEtag(o.etag),
-    is_multipart: multipart,
-    part_count: o.layout.kind === "parts" ? o.layout.partCount : 0,
+    is_multipart: o.partCount > 0,
+    part_count: o.partCount,
     created_at: isoTime(o.createdAt),
     updated_at: isoTime(o.lastModified),
   };

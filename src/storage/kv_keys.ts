@@ -17,6 +17,9 @@ export const K = {
 
   object: (bucket: string, key: string) => ["obj", bucket, key],
   objects: (bucket: string) => ["obj", bucket],
+  /** The listing projection of each object (records.ts ListTuple), written with it. */
+  listing: (bucket: string, key: string) => ["lst", bucket, key],
+  listings: (bucket: string) => ["lst", bucket],
 
   /** A blob id is live while this reference exists; the sweeper deletes files without one. */
   blobRef: (blobId: string) => ["blob", blobId],

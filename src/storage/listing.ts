@@ -1,5 +1,5 @@
 import { K } from "./kv_keys.ts";
-import type { ObjectRecord } from "./records.ts";
+import { type ListEntry, listEntryOf, type ListTuple } from "./records.ts";
 
 export interface ListQuery {
   prefix: string;
@@ -10,7 +10,7 @@ export interface ListQuery {
 }
 
 export interface ListPage {
-  objects: { key: string; record: ObjectRecord }[];
+  objects: { key: string; entry: ListEntry }[];
   commonPrefixes: string[];
   isTruncated: boolean;
   /** The last key or common prefix returned: where the next page starts after. */
@@ -22,6 +22,15 @@ export interface ListPage {
  * prefix instead of reading on: a folder of 100,000 keys costs one seek, not 100,000 reads.
  */
 const SKIPS_BEFORE_SEEK = 8;
+
+/**
+ * Entries fetched per KV round trip. Measured on a 100,000-key bucket: around 200 reads a
+ * 1000-key page fastest (bigger batches cost more than they save). After a seek past a
+ * common prefix only a few entries are usually needed before the next seek, so the batch
+ * is small there: a full batch per folder was what made delimiter pages take seconds.
+ */
+const PAGE_BATCH = 200;
+const AFTER_SEEK_BATCH = SKIPS_BEFORE_SEEK + 2;
 
 /**
  * One page of a bucket listing in UTF-8 byte order, with S3's delimiter rollup.
@@ -36,14 +45,13 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
     : q.prefix;
   const end = q.prefix ? successor(q.prefix) : null;
   let count = 0;
+  let batchSize = Math.min(q.maxKeys + 1, PAGE_BATCH);
 
   scan: while (true) {
     const selector: Deno.KvListSelector = end === null
-      ? { prefix: K.objects(bucket), start: K.object(bucket, from) }
-      : { start: K.object(bucket, from), end: K.object(bucket, end) };
-    const iter = kv.list<ObjectRecord>(selector, {
-      batchSize: Math.min(q.maxKeys + 1, 1000),
-    });
+      ? { prefix: K.listings(bucket), start: K.listing(bucket, from) }
+      : { start: K.listing(bucket, from), end: K.listing(bucket, end) };
+    const iter = kv.list<ListTuple>(selector, { batchSize });
     let rolledUp: string | null = null;
     let skipped = 0;
     for await (const entry of iter) {
@@ -56,7 +64,7 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
           page.isTruncated = true;
           break scan;
         }
-        page.objects.push({ key, record: entry.value });
+        page.objects.push({ key, entry: listEntryOf(entry.value) });
         page.last = key;
         count++;
         continue;
@@ -69,6 +77,7 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
         const next = successor(common);
         if (next === null) break scan;
         from = next;
+        batchSize = AFTER_SEEK_BATCH;
         continue scan;
       }
       if (count === q.maxKeys) {

@@ -3,7 +3,7 @@ import type { BucketEntry, BucketStore } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
 import { K, u64Delta } from "./kv_keys.ts";
 import type { GarbageRecord, PartStore } from "./parts.ts";
-import type { BlobLayout, ObjectRecord, PartRecord } from "./records.ts";
+import { type BlobLayout, listEntryTuple, type ObjectRecord, type PartRecord } from "./records.ts";
 
 /** How many keys one DeleteObjects atomic handles: each needs a check, KV allows 100. */
 const DELETE_BATCH = 90;
@@ -70,7 +70,8 @@ export class ObjectStore {
       const op = this.#kv.atomic()
         .check(old)
         .check({ key: K.bucket(name), versionstamp: bucket.versionstamp })
-        .set(K.object(name, key), rec);
+        .set(K.object(name, key), rec)
+        .set(K.listing(name, key), listEntryTuple(rec));
       claimLayout(op, rec.layout, { bucket: name, key });
       if (old.value) releaseLayout(op, old.value.layout);
       else op.sum(K.bucketObjectCount(name), 1n);
@@ -110,6 +111,7 @@ export class ObjectStore {
           op.check(e);
           if (!e.value) continue;
           op.delete(e.key);
+          op.delete(K.listing(bucket, e.key[2] as string));
           releaseLayout(op, e.value.layout);
           count++;
           bytes += e.value.size;

@@ -77,6 +77,9 @@ export class Store {
   }
 }
 
+const SCHEMA_KEY = ["schema"];
+const SCHEMA_VERSION = 1;
+
 /**
  * Opens (creating when needed) the data directory: `meta.kv` for Deno KV, `blobs/` and
  * `tmp/`. The directory is private to the service user (0700) and the KV files, which hold
@@ -95,6 +98,9 @@ export async function openStore(
       await Deno.chmod(kvPath + suffix, 0o600).catch(() => {});
     }
   }
+  // The KV layout's version (kv_keys.ts), the anchor for future migrations.
+  await kv.atomic().check({ key: SCHEMA_KEY, versionstamp: null }).set(SCHEMA_KEY, SCHEMA_VERSION)
+    .commit();
   const blobs = new BlobStore(dataDir);
   await blobs.init();
   return new Store(kv, blobs, onError);

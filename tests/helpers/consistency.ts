@@ -14,7 +14,12 @@
  */
 import { join } from "node:path";
 import type { GarbageRecord } from "../../src/storage/parts.ts";
-import type { ObjectRecord, PartRecord, UploadRecord } from "../../src/storage/records.ts";
+import {
+  listEntryTuple,
+  type ObjectRecord,
+  type PartRecord,
+  type UploadRecord,
+} from "../../src/storage/records.ts";
 
 export interface DataDirReport {
   buckets: number;
@@ -54,6 +59,7 @@ export async function inspectDataDir(
   const parts = new Map<string, Map<number, PartRecord>>();
   const uploads = new Map<string, { bucket: string; key: string; rec: UploadRecord }>();
   const garbage = new Map<string, GarbageRecord>();
+  const listings = new Map<string, unknown>();
   const counters = new Map<string, { objects?: bigint; bytes?: bigint }>();
   const buckets = new Set<string>();
   for (const { key, value } of entries) {
@@ -70,6 +76,9 @@ export async function inspectDataDir(
         break;
       case "blob":
         refs.set(key[1] as string, value as Record<string, unknown>);
+        break;
+      case "lst":
+        listings.set(`${key[1] as string}\u0000${key[2] as string}`, value);
         break;
       case "part": {
         const id = key[1] as string;
@@ -123,6 +132,12 @@ export async function inspectDataDir(
   const seenBlobs = new Set<string>();
   for (const { bucket, key, rec } of objects) {
     const what = `object ${bucket}/${JSON.stringify(key)}`;
+    // The listing projection is written in the same commit as the record: always equal.
+    const listed = listings.get(`${bucket}\u0000${key}`);
+    listings.delete(`${bucket}\u0000${key}`);
+    if (JSON.stringify(listed) !== JSON.stringify(listEntryTuple(rec))) {
+      problems.push(`${what}: listing entry ${JSON.stringify(listed)} does not match the record`);
+    }
     const t = totals.get(bucket) ?? { objects: 0, bytes: 0 };
     t.objects++;
     t.bytes += rec.size;
@@ -207,6 +222,10 @@ export async function inspectDataDir(
     if (BigInt(t.bytes) !== (c.bytes ?? 0n)) {
       problems.push(`bucket ${bucket}: byte counter ${c.bytes ?? 0n}, actual ${t.bytes}`);
     }
+  }
+
+  for (const stale of listings.keys()) {
+    problems.push(`listing entry ${JSON.stringify(stale.split("\u0000"))} has no object`);
   }
 
   const orphanBlobs = [...files.keys()].filter((id) => !refs.has(id));

@@ -1,5 +1,10 @@
 import { type Context, Hono } from "hono";
-import type { ObjectRecord, PartRecord } from "../../storage/records.ts";
+import {
+  listEntryOf,
+  listEntryTuple,
+  type ObjectRecord,
+  type PartRecord,
+} from "../../storage/records.ts";
 import type { Store } from "../../storage/store.ts";
 import type { AdminDeps, AdminEnv } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -39,7 +44,7 @@ export async function objectPage(store: Store, bucket: string, c: Context) {
     maxKeys: page.limit,
   });
   return {
-    objects: listed.objects.map((o) => objectView(o.key, o.record)),
+    objects: listed.objects.map((o) => objectView(o.key, o.entry)),
     ...(delimiter === null ? {} : { prefixes: listed.commonPrefixes }),
     next_cursor: nextCursor(listed.last, listed.isTruncated),
   };
@@ -58,7 +63,7 @@ export async function objectDetails(store: Store, key: string, record: ObjectRec
     blobId = parts.find((p) => p.blobId !== null)?.blobId ?? null;
   }
   return {
-    ...objectView(key, record),
+    ...objectView(key, listEntryOf(listEntryTuple(record))),
     metadata: record.userMeta,
     checksum: checksumView(record.checksum),
     parts: parts.map(partView),

@@ -94,13 +94,13 @@ function commonParams(ctx: S3Context) {
 }
 
 function listed(page: ListPage): ListedObject[] {
-  return page.objects.map(({ key, record }) => ({
+  return page.objects.map(({ key, entry }) => ({
     key,
-    lastModified: new Date(record.lastModified),
-    etag: record.etag,
-    size: record.size,
-    checksumAlgorithm: record.checksum ? [record.checksum.algorithm] : undefined,
-    checksumType: record.checksum?.type,
+    lastModified: new Date(entry.lastModified),
+    etag: entry.etag,
+    size: entry.size,
+    checksumAlgorithm: entry.checksumAlgorithm ? [entry.checksumAlgorithm] : undefined,
+    checksumType: entry.checksumType ?? undefined,
   }));
 }
 
