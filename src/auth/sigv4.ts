@@ -55,6 +55,8 @@ export interface SigV4Input {
   rawQuery: string;
   headers: Headers;
   now: Date;
+  /** rawQuery already parsed, when the caller has it (parsing twice showed in profiles). */
+  query?: URLSearchParams;
 }
 
 export type PayloadMode =
@@ -132,7 +134,7 @@ export async function verifySigV4(
   lookup: CredentialLookup,
 ): Promise<VerifiedRequest> {
   const authorization = input.headers.get("authorization");
-  const query = new URLSearchParams(input.rawQuery);
+  const query = input.query ?? new URLSearchParams(input.rawQuery);
   const queryAuth = query.has("X-Amz-Algorithm");
   if (authorization !== null && queryAuth) {
     throw new S3Error(

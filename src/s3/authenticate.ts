@@ -22,6 +22,7 @@ export async function authenticate(
     method: req.method,
     rawPath: addr.rawPath,
     rawQuery: addr.rawQuery,
+    query,
     headers: req.headers,
     now: new Date(),
   }, (accessKey) => lookupCredential(app, accessKey));

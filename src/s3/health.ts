@@ -12,6 +12,7 @@ const PROBES = new Set(["/health/live", "/health/ready"]);
  * @example const probe = await healthProbe(req, store); if (probe) return probe;
  */
 export async function healthProbe(req: Request, store: Store): Promise<Response | null> {
+  if (!req.url.includes("/health/")) return null;
   if (req.method !== "GET" && req.method !== "HEAD") return null;
   if (req.headers.has("authorization")) return null;
   // The raw path, as in address.ts: `new URL()` would resolve `/health/x/../live`.

@@ -37,7 +37,7 @@ export interface S3Operation {
  * Bucket and object sub-resources S3 has but vStash does not implement: asking for them is a
  * clear 501 instead of being mistaken for a plain GET or PUT of the bucket or object.
  */
-const UNSUPPORTED_SUBRESOURCES = [
+const UNSUPPORTED_SUBRESOURCES = new Set([
   "accelerate",
   "analytics",
   "cors",
@@ -65,7 +65,7 @@ const UNSUPPORTED_SUBRESOURCES = [
   "versions",
   "website",
   "attributes",
-];
+]);
 
 /**
  * Decides the S3 operation of a request. S3 selects operations by method, by whether the
@@ -82,7 +82,13 @@ export function resolveOperation(
 ): S3Operation {
   const has = (word: string) => query.has(word);
   const op = (name: OperationName): S3Operation => ({ name, bucket, key });
-  const unsupported = UNSUPPORTED_SUBRESOURCES.find(has);
+  let unsupported: string | undefined;
+  for (const word of query.keys()) {
+    if (UNSUPPORTED_SUBRESOURCES.has(word)) {
+      unsupported = word;
+      break;
+    }
+  }
 
   if (bucket === null) {
     if (method === "GET") return op("ListBuckets");

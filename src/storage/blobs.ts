@@ -1,10 +1,19 @@
 import { join } from "node:path";
 
-/** Random, never derived from an object key: a key can never become a file path. */
-export function newBlobId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+/** Random hex, never derived from an object key: a key can never become a file path. */
+function randomHex(chars: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(chars / 2));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * New blobs go to a few shard directories at a time, each filled with this many blobs from
+ * this process before a fresh random shard replaces it. Spreading every blob over all 65,536
+ * shards from the start made most small PUTs on a new store create (and fsync) a directory;
+ * writing into few directories at once also lets concurrent PUTs share a directory fsync.
+ */
+const ACTIVE_SHARDS = 16;
+const BLOBS_PER_SHARD = 4096;
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 
@@ -21,6 +30,8 @@ export class BlobStore {
   readonly #tmpDir: string;
   readonly #blobDir: string;
   readonly #knownDirs = new Set<string>();
+  readonly #shards: { prefix: string; used: number }[] = [];
+  readonly #dirSync = new DirSyncer();
   /**
    * Blobs this process created whose metadata is not committed yet. The sweeper never
    * touches them: no clock or grace period decides whether an upload is still in flight.
@@ -50,13 +61,34 @@ export class BlobStore {
     return join(this.#blobDir, blobId.slice(0, 2), blobId.slice(2, 4), blobId);
   }
 
+  /** Closes the directory handles kept for fsync. */
+  close(): void {
+    this.#dirSync.close();
+  }
+
+  /** A fresh random id in one of the active shards (see ACTIVE_SHARDS). */
+  #newId(): string {
+    if (this.#shards.length < ACTIVE_SHARDS) {
+      this.#shards.push({ prefix: randomHex(4), used: 0 });
+    }
+    const i = Math.floor(Math.random() * this.#shards.length);
+    const shard = this.#shards[i];
+    if (++shard.used >= BLOBS_PER_SHARD) this.#shards.splice(i, 1);
+    return shard.prefix + randomHex(28);
+  }
+
   /** Starts a new blob in the temp directory. */
   async create(): Promise<BlobWriter> {
-    const id = newBlobId();
+    const id = this.#newId();
     const tmpPath = join(this.#tmpDir, `${id}.tmp`);
     const file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
     this.#pending.add(id);
     return new BlobWriter(this, id, tmpPath, file);
+  }
+
+  /** A small blob's bytes in one call; throws Deno.errors.NotFound when it is gone. */
+  read(blobId: string): Promise<Uint8Array<ArrayBuffer>> {
+    return Deno.readFile(this.path(blobId));
   }
 
   /** Opens a blob for reading; throws Deno.errors.NotFound when it is gone. */
@@ -85,7 +117,7 @@ export class BlobStore {
     const dir = join(this.#blobDir, id.slice(0, 2), id.slice(2, 4));
     await this.#ensureDir(dir);
     await Deno.rename(tmpPath, join(dir, id));
-    await fsyncDir(dir);
+    await this.#dirSync.sync(dir);
   }
 
   /** Every blob file. For the sweeper. */
@@ -102,12 +134,15 @@ export class BlobStore {
 
   async #ensureDir(dir: string): Promise<void> {
     if (this.#knownDirs.has(dir)) return;
-    const parent = join(dir, "..");
-    const parentExisted = await Deno.stat(parent).then(() => true, () => false);
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    // A new directory entry is only durable once its parent is fsynced.
-    if (!parentExisted) await fsyncDir(this.#blobDir);
-    await fsyncDir(parent);
+    // An existing shard was made durable by whoever created it.
+    if (!(await Deno.stat(dir).then(() => true, () => false))) {
+      const parent = join(dir, "..");
+      const parentExisted = await Deno.stat(parent).then(() => true, () => false);
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      // A new directory entry is only durable once its parent is fsynced.
+      if (!parentExisted) await this.#dirSync.sync(this.#blobDir);
+      await this.#dirSync.sync(parent);
+    }
     this.#knownDirs.add(dir);
   }
 }
@@ -171,15 +206,99 @@ export class BlobWriter {
   }
 }
 
-/** fsync on a directory makes renames and new entries in it durable (Linux, macOS). */
-export async function fsyncDir(dir: string): Promise<void> {
-  if (Deno.build.os === "windows") return; // directories cannot be opened for fsync there
-  const handle = await Deno.open(dir, { read: true });
-  try {
-    await handle.sync();
-  } finally {
-    handle.close();
+/**
+ * fsyncs directories, sharing work between concurrent callers: a caller waits for an fsync
+ * that starts after its call (one already running may have started before its rename), and
+ * every caller that arrives while that next fsync is still queued shares it. Handles of
+ * recently synced directories stay open (closed after a couple of idle seconds), so a sync
+ * under load is one call instead of open, fsync, close.
+ */
+class DirSyncer {
+  readonly #state = new Map<string, DirState>();
+  #idleTimer: number | null = null;
+  static readonly MAX_OPEN = 32;
+  static readonly IDLE_MS = 2000;
+
+  sync(dir: string): Promise<void> {
+    if (Deno.build.os === "windows") return Promise.resolve(); // no directory fsync there
+    let s = this.#state.get(dir);
+    if (!s) {
+      if (this.#state.size >= DirSyncer.MAX_OPEN) this.#evictIdle();
+      s = { handle: null, running: null, next: null, lastUsed: 0 };
+      this.#state.set(dir, s);
+      this.#idleTimer ??= startIdleTimer(() => this.#closeIdle());
+    }
+    const state = s;
+    state.lastUsed = Date.now();
+    if (state.next) return state.next;
+    if (!state.running) return this.#start(dir, state);
+    state.next = state.running.catch(() => {}).then(() => {
+      state.next = null;
+      return this.#start(dir, state);
+    });
+    return state.next;
   }
+
+  #start(dir: string, state: DirState): Promise<void> {
+    const run = (async () => {
+      try {
+        state.handle ??= await Deno.open(dir, { read: true });
+        await state.handle.sync();
+      } catch (err) {
+        state.handle?.close();
+        state.handle = null;
+        throw err;
+      }
+    })();
+    state.running = run.finally(() => {
+      if (state.running === tracked) state.running = null;
+    });
+    const tracked = state.running;
+    return tracked;
+  }
+
+  #closeIdle(): void {
+    const cutoff = Date.now() - DirSyncer.IDLE_MS;
+    for (const [dir, s] of this.#state) {
+      if (s.running || s.next || s.lastUsed > cutoff) continue;
+      s.handle?.close();
+      this.#state.delete(dir);
+    }
+    if (this.#state.size === 0 && this.#idleTimer !== null) {
+      clearInterval(this.#idleTimer);
+      this.#idleTimer = null;
+    }
+  }
+
+  #evictIdle(): void {
+    for (const [dir, s] of this.#state) {
+      if (s.running || s.next) continue;
+      s.handle?.close();
+      this.#state.delete(dir);
+      if (this.#state.size < DirSyncer.MAX_OPEN) return;
+    }
+  }
+
+  close(): void {
+    for (const s of this.#state.values()) s.handle?.close();
+    this.#state.clear();
+    if (this.#idleTimer !== null) clearInterval(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+}
+
+interface DirState {
+  handle: Deno.FsFile | null;
+  running: Promise<void> | null;
+  next: Promise<void> | null;
+  lastUsed: number;
+}
+
+/** An interval that does not keep the process alive by itself. */
+function startIdleTimer(fn: () => void): number {
+  const id = setInterval(fn, DirSyncer.IDLE_MS / 2) as unknown as number;
+  Deno.unrefTimer(id);
+  return id;
 }
 
 async function* readDirSafe(dir: string): AsyncGenerator<string> {

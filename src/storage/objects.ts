@@ -1,6 +1,8 @@
 import type { BlobStore } from "./blobs.ts";
 import type { BucketEntry, BucketStore } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
+import { RecordCache } from "./record_cache.ts";
+import { CommitQueue, keyBytes } from "./commit_queue.ts";
 import { K, u64Delta } from "./kv_keys.ts";
 import type { GarbageRecord, PartStore } from "./parts.ts";
 import { type BlobLayout, listEntryTuple, type ObjectRecord, type PartRecord } from "./records.ts";
@@ -19,6 +21,8 @@ export class ObjectStore {
   readonly #buckets: BucketStore;
   readonly #parts: PartStore;
   readonly #onError: (msg: string, err: unknown) => void;
+  readonly #cache = new RecordCache();
+  readonly #commits: CommitQueue;
 
   constructor(
     kv: Deno.Kv,
@@ -32,10 +36,18 @@ export class ObjectStore {
     this.#buckets = buckets;
     this.#parts = parts;
     this.#onError = onError;
+    this.#commits = new CommitQueue(kv);
   }
 
+  /** The object's record, from the cache when it is there (record_cache.ts). */
   async get(bucket: string, key: string): Promise<ObjectRecord | null> {
-    return (await this.#kv.get<ObjectRecord>(K.object(bucket, key))).value;
+    const cached = this.#cache.get(bucket, key);
+    if (cached !== undefined) return cached;
+    const entry = await this.#kv.get<ObjectRecord>(K.object(bucket, key));
+    if (entry.versionstamp !== null) {
+      this.#cache.offer(bucket, key, entry.versionstamp, entry.value);
+    }
+    return entry.value;
   }
 
   /**
@@ -67,17 +79,31 @@ export class ObjectStore {
       const { record, apply } = await attempt();
       const old = await this.#kv.get<ObjectRecord>(K.object(name, key));
       const rec = old.value ? { ...record, createdAt: old.value.createdAt } : record;
-      const op = this.#kv.atomic()
-        .check(old)
-        .check({ key: K.bucket(name), versionstamp: bucket.versionstamp })
-        .set(K.object(name, key), rec)
-        .set(K.listing(name, key), listEntryTuple(rec));
-      claimLayout(op, rec.layout, { bucket: name, key });
-      if (old.value) releaseLayout(op, old.value.layout);
-      else op.sum(K.bucketObjectCount(name), 1n);
-      op.sum(K.bucketBytes(name), u64Delta(rec.size - (old.value?.size ?? 0)));
-      apply?.(op);
-      if ((await op.commit()).ok) {
+      const mutate = (op: Deno.AtomicOperation) => {
+        op.set(K.object(name, key), rec).set(K.listing(name, key), listEntryTuple(rec));
+        claimLayout(op, rec.layout, { bucket: name, key });
+        if (old.value) releaseLayout(op, old.value.layout);
+        else op.sum(K.bucketObjectCount(name), 1n);
+        op.sum(K.bucketBytes(name), u64Delta(rec.size - (old.value?.size ?? 0)));
+      };
+      const checks = [old, { key: K.bucket(name), versionstamp: bucket.versionstamp }];
+      let res: Deno.KvCommitResult | Deno.KvCommitError;
+      if (apply) {
+        // Completions add their own checks: they commit alone.
+        const op = this.#kv.atomic().check(...checks);
+        mutate(op);
+        apply(op);
+        res = await op.commit();
+      } else {
+        res = await this.#commits.submit({
+          exclusive: `${name}/${key}`,
+          checks,
+          mutate,
+          keyBytes: 3 * keyBytes(K.object(name, key)) + 200,
+        });
+      }
+      if (res.ok) {
+        this.#cache.offer(name, key, res.versionstamp, rec);
         if (rec.layout.kind === "single" && rec.layout.blobId) {
           this.#blobs.settle(rec.layout.blobId);
         }
@@ -120,7 +146,12 @@ export class ObjectStore {
           op.sum(K.bucketObjectCount(bucket), u64Delta(-count));
           op.sum(K.bucketBytes(bucket), u64Delta(-bytes));
         }
-        return (await op.commit()).ok ? entries : RETRY;
+        const res = await op.commit();
+        if (!res.ok) return RETRY;
+        for (const e of entries) {
+          if (e.value) this.#cache.offer(bucket, e.key[2] as string, res.versionstamp, null);
+        }
+        return entries;
       });
       for (const e of deleted) {
         out.set(e.key[2] as string, e.value);

@@ -73,6 +73,7 @@ export class Store {
   }
 
   close(): void {
+    this.blobs.close();
     this.kv.close();
   }
 }

@@ -13,7 +13,11 @@ async function withBlobs(fn: (blobs: BlobStore, dir: string) => Promise<void>) {
   try {
     const blobs = new BlobStore(dir);
     await blobs.init();
-    await fn(blobs, dir);
+    try {
+      await fn(blobs, dir);
+    } finally {
+      blobs.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
