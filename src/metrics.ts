@@ -26,8 +26,23 @@ export const LATENCY_BUCKETS = [
   60,
 ] as const;
 
-/** A label set as it appears between braces, with values escaped as the format requires. */
+const labelTexts = new Map<string, string>();
+
+/**
+ * A label set as it appears between braces, with values escaped as the format requires.
+ * Memoized: it runs on every request, and label sets (operation, status) are few.
+ */
 function labelText(labels: Labels): string {
+  const id = JSON.stringify(labels);
+  let text = labelTexts.get(id);
+  if (text === undefined) {
+    text = formatLabels(labels);
+    if (labelTexts.size < 10_000) labelTexts.set(id, text);
+  }
+  return text;
+}
+
+function formatLabels(labels: Labels): string {
   const parts = Object.entries(labels).map(([k, v]) =>
     `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`
   );

@@ -21,8 +21,28 @@ const ALREADY_CANONICAL_PART = /^[A-Za-z0-9\-_.~]*$/;
 
 /** A query name or value as SigV4 encodes it: decoded ('+' is a space), then re-encoded. */
 function canonicalQueryPart(s: string): string {
-  // Most parameters (dates, algorithm names, numbers) need no work at all.
-  return ALREADY_CANONICAL_PART.test(s) ? s : uriEncode(percentDecode(s, true), false);
+  // Most parameters (dates, algorithm names, numbers, a credential's %2F) need no work.
+  return isCanonical(s) ? s : uriEncode(percentDecode(s, true), false);
+}
+
+/** Whether decoding and re-encoding would give `s` back: unreserved bytes and %XX of others. */
+function isCanonical(s: string): boolean {
+  if (ALREADY_CANONICAL_PART.test(s)) return true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x25) {
+      if (c >= 0x80 || ENCODED_BYTE[c].length !== 1) return false;
+      continue;
+    }
+    const hi = s.charCodeAt(i + 1);
+    const lo = s.charCodeAt(i + 2);
+    // Upper-case hex only: "%2f" re-encodes as "%2F".
+    const h = hi >= 0x30 && hi <= 0x39 ? hi - 0x30 : hi >= 0x41 && hi <= 0x46 ? hi - 0x37 : -1;
+    const l = lo >= 0x30 && lo <= 0x39 ? lo - 0x30 : lo >= 0x41 && lo <= 0x46 ? lo - 0x37 : -1;
+    if (h < 0 || l < 0 || ENCODED_BYTE[h * 16 + l].length === 1) return false;
+    i += 2;
+  }
+  return true;
 }
 
 function hexValue(c: number): number {
@@ -207,8 +227,20 @@ export function signingKeyFor(
 
 // ---------------------------------------------------------------- dates
 
-/** Parses "yyyyMMddTHHmmssZ" to epoch ms, or null. */
+const parsedDates = new Map<string, number | null>();
+
+/** Parses "yyyyMMddTHHmmssZ" to epoch ms, or null (memoized: requests share their second). */
 export function parseAmzDate(s: string): number | null {
+  let t = parsedDates.get(s);
+  if (t === undefined) {
+    t = parseAmzDateUncached(s);
+    if (parsedDates.size >= 256) parsedDates.delete(parsedDates.keys().next().value!);
+    parsedDates.set(s, t);
+  }
+  return t;
+}
+
+function parseAmzDateUncached(s: string): number | null {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (m === null) return null;
   const [y, mo, d, h, mi, se] = m.slice(1).map(Number);

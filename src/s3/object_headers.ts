@@ -63,7 +63,7 @@ export function objectHeaders(
     "content-type": "binary/octet-stream",
     ...record.headers,
     etag: record.etag,
-    "last-modified": new Date(record.lastModified).toUTCString(),
+    "last-modified": httpDate(record.lastModified),
     "accept-ranges": "bytes",
   };
   for (const k in record.userMeta) h[META_PREFIX + k] = record.userMeta[k];
@@ -78,4 +78,17 @@ export function objectHeaders(
     }
   }
   return h;
+}
+
+const httpDates = new Map<number, string>();
+
+/** An HTTP date, memoized for the few recent modification times hot objects share. */
+function httpDate(ms: number): string {
+  let text = httpDates.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toUTCString();
+    if (httpDates.size >= 1024) httpDates.delete(httpDates.keys().next().value!);
+    httpDates.set(ms, text);
+  }
+  return text;
 }

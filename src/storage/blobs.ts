@@ -13,6 +13,8 @@ function randomHex(chars: number): string {
  * writing into few directories at once also lets concurrent PUTs share a directory fsync.
  */
 const ACTIVE_SHARDS = 16;
+/** Memory for copies of recently read small blobs (see BlobStore.read). */
+const SMALL_BLOB_CACHE_BYTES = 32 * 1024 * 1024;
 const BLOBS_PER_SHARD = 4096;
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -32,6 +34,7 @@ export class BlobStore {
   readonly #knownDirs = new Set<string>();
   readonly #shards: { prefix: string; used: number }[] = [];
   readonly #dirSync = new DirSyncer();
+  readonly #smallBlobs = new ByteCache(SMALL_BLOB_CACHE_BYTES);
   /**
    * Blobs this process created whose metadata is not committed yet. The sweeper never
    * touches them: no clock or grace period decides whether an upload is still in flight.
@@ -86,9 +89,17 @@ export class BlobStore {
     return new BlobWriter(this, id, tmpPath, file);
   }
 
-  /** A small blob's bytes in one call; throws Deno.errors.NotFound when it is gone. */
-  read(blobId: string): Promise<Uint8Array<ArrayBuffer>> {
-    return Deno.readFile(this.path(blobId));
+  /**
+   * A small blob's bytes, from memory when recently read. Blobs never change once written,
+   * so a cached copy is never stale; reading a file costs far more CPU than the request's
+   * own work for a 4 KiB object. Throws Deno.errors.NotFound when the blob is gone.
+   */
+  async read(blobId: string): Promise<Uint8Array<ArrayBuffer>> {
+    const cached = this.#smallBlobs.get(blobId);
+    if (cached) return cached;
+    const bytes = await Deno.readFile(this.path(blobId));
+    this.#smallBlobs.add(blobId, bytes);
+    return bytes;
   }
 
   /** Opens a blob for reading; throws Deno.errors.NotFound when it is gone. */
@@ -98,6 +109,7 @@ export class BlobStore {
 
   /** Removes a blob file; a missing file is fine (a previous attempt or the sweeper got it). */
   async remove(blobId: string): Promise<void> {
+    this.#smallBlobs.delete(blobId);
     await Deno.remove(this.path(blobId)).catch(ignoreNotFound);
     this.#pending.delete(blobId);
   }
@@ -284,6 +296,38 @@ class DirSyncer {
     this.#state.clear();
     if (this.#idleTimer !== null) clearInterval(this.#idleTimer);
     this.#idleTimer = null;
+  }
+}
+
+/** Byte arrays by id, up to a total size; the oldest go first. */
+class ByteCache {
+  readonly #entries = new Map<string, Uint8Array<ArrayBuffer>>();
+  readonly #limit: number;
+  #bytes = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  get(id: string): Uint8Array<ArrayBuffer> | undefined {
+    return this.#entries.get(id);
+  }
+
+  add(id: string, bytes: Uint8Array<ArrayBuffer>): void {
+    if (bytes.length > this.#limit / 64 || this.#entries.has(id)) return;
+    this.#entries.set(id, bytes);
+    this.#bytes += bytes.length;
+    for (const [old, b] of this.#entries) {
+      if (this.#bytes <= this.#limit) break;
+      this.#entries.delete(old);
+      this.#bytes -= b.length;
+    }
+  }
+
+  delete(id: string): void {
+    const b = this.#entries.get(id);
+    if (b) this.#bytes -= b.length;
+    this.#entries.delete(id);
   }
 }
 
