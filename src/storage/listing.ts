@@ -18,80 +18,79 @@ export interface ListPage {
 }
 
 /**
- * After this many keys in a row fall under one common prefix, the listing seeks past the
- * prefix instead of reading on: a folder of 100,000 keys costs one seek, not 100,000 reads.
- */
-const SKIPS_BEFORE_SEEK = 8;
-
-/**
- * Entries fetched per KV round trip. Measured on a 100,000-key bucket: around 200 reads a
- * 1000-key page fastest (bigger batches cost more than they save). After a seek past a
- * common prefix only a few entries are usually needed before the next seek, so the batch
- * is small there: a full batch per folder was what made delimiter pages take seconds.
+ * Entries per KV read. Measured on a 100,000-key bucket: around 200 reads a 1000-key page
+ * fastest (bigger reads cost more than they save).
  */
 const PAGE_BATCH = 200;
-const AFTER_SEEK_BATCH = SKIPS_BEFORE_SEEK + 2;
 
 /**
- * One page of a bucket listing in UTF-8 byte order, with S3's delimiter rollup.
+ * With a delimiter, a read after a skip past a common prefix starts this small: when folders
+ * follow each other, the next entry is all that is needed before the next skip, and reading
+ * a full batch per folder was what made delimiter pages take seconds. Reads that find plain
+ * keys double in size again.
+ */
+const FIRST_READ_AFTER_SKIP = 2;
+
+/**
+ * One page of a bucket listing in UTF-8 byte order, with S3's delimiter rollup. The listing
+ * reads bounded batches and, once a key rolls up into a common prefix, continues right
+ * after that prefix: a folder of 100,000 keys costs one read, not 100,000.
  *
  * @example await listObjects(kv, "photos", { prefix: "2024/", delimiter: "/", startAfter: null, maxKeys: 1000 })
  */
 export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Promise<ListPage> {
   const page: ListPage = { objects: [], commonPrefixes: [], isTruncated: false, last: null };
   if (q.maxKeys <= 0) return page;
+  // `from` is inclusive; keys equal to startAfter are skipped below.
   let from = q.startAfter !== null && compareUtf8(q.startAfter, q.prefix) > 0
     ? q.startAfter
     : q.prefix;
   const end = q.prefix ? successor(q.prefix) : null;
   let count = 0;
-  let batchSize = Math.min(q.maxKeys + 1, PAGE_BATCH);
+  let batch = Math.min(q.maxKeys + 1, PAGE_BATCH);
 
-  scan: while (true) {
+  while (true) {
     const selector: Deno.KvListSelector = end === null
       ? { prefix: K.listings(bucket), start: K.listing(bucket, from) }
       : { start: K.listing(bucket, from), end: K.listing(bucket, end) };
-    const iter = kv.list<ListTuple>(selector, { batchSize });
-    let rolledUp: string | null = null;
-    let skipped = 0;
-    for await (const entry of iter) {
+    let read = 0;
+    let next: string | null = null;
+    let skipped = false;
+    for await (const entry of kv.list<ListTuple>(selector, { limit: batch, batchSize: batch })) {
+      read++;
       const key = entry.key[2] as string;
+      // Resume right after this key if the read ends here (NUL sorts first).
+      next = key + "\u0000";
       if (q.startAfter !== null && compareUtf8(key, q.startAfter) <= 0) continue;
-      if (!key.startsWith(q.prefix)) break scan;
       const cut = q.delimiter ? key.indexOf(q.delimiter, q.prefix.length) : -1;
       if (cut < 0) {
-        if (count === q.maxKeys) {
-          page.isTruncated = true;
-          break scan;
-        }
+        if (count === q.maxKeys) return truncated(page);
         page.objects.push({ key, entry: listEntryOf(entry.value) });
         page.last = key;
         count++;
         continue;
       }
       const common = key.slice(0, cut + q.delimiter!.length);
-      if (
-        common === rolledUp || (q.startAfter !== null && compareUtf8(common, q.startAfter) <= 0)
-      ) {
-        if (++skipped < SKIPS_BEFORE_SEEK) continue;
-        const next = successor(common);
-        if (next === null) break scan;
-        from = next;
-        batchSize = AFTER_SEEK_BATCH;
-        continue scan;
+      if (q.startAfter === null || compareUtf8(common, q.startAfter) > 0) {
+        if (count === q.maxKeys) return truncated(page);
+        page.commonPrefixes.push(common);
+        page.last = common;
+        count++;
       }
-      if (count === q.maxKeys) {
-        page.isTruncated = true;
-        break scan;
-      }
-      page.commonPrefixes.push(common);
-      page.last = common;
-      rolledUp = common;
-      skipped = 0;
-      count++;
+      // Everything under this prefix rolls up into it: skip past the prefix.
+      next = successor(common);
+      skipped = true;
+      break;
     }
-    break;
+    // Done when the read came back short without a skip, or nothing comes after the prefix.
+    if (next === null || next === from || (!skipped && read < batch)) return page;
+    from = next;
+    batch = skipped ? FIRST_READ_AFTER_SKIP : Math.min(batch * 2, PAGE_BATCH);
   }
+}
+
+function truncated(page: ListPage): ListPage {
+  page.isTruncated = true;
   return page;
 }
 
