@@ -4,6 +4,7 @@
  * `taskset` exists, so they get exactly the same hardware while the load generator runs on
  * the other core.
  */
+import { spawnWatched, waitForOutput } from "../watched_process.ts";
 import { RUNTIME_PERMISSIONS } from "../permissions.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -81,34 +82,9 @@ async function launch(
 ): Promise<ServerProc> {
   await Deno.mkdir(opts.dataDir, { recursive: true });
   const [cmd, args] = pinned(opts.cpus, Deno.execPath(), denoArgs);
-  const child = new Deno.Command(cmd, {
-    args,
-    cwd: ROOT,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let out = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) out += decoder.decode(chunk, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const deadline = Date.now() + 60_000;
-  let url = "";
-  while (!(url = ready.exec(out)?.[1] ?? "")) {
-    const exited = await Promise.race([
-      child.status.then(() => true),
-      new Promise<false>((r) => setTimeout(() => r(false), 25)),
-    ]);
-    if (exited || Date.now() > deadline) {
-      if (!exited) child.kill("SIGKILL");
-      await child.status;
-      await pumps;
-      throw new Error(`${name} did not start:\n${out}`);
-    }
-  }
+  const proc = spawnWatched(cmd, { args, cwd: ROOT, env, stdin: "null" });
+  const { child } = proc;
+  const [url] = await waitForOutput(proc, [ready], 60_000, name);
   let stopped: Promise<void> | null = null;
   return {
     name,
@@ -117,7 +93,7 @@ async function launch(
     pid: child.pid,
     dataDir: opts.dataDir,
     ...keys,
-    output: () => out,
+    output: proc.output,
     stop() {
       stopped ??= (async () => {
         try {
@@ -130,7 +106,7 @@ async function launch(
         }, 20_000);
         await child.status;
         clearTimeout(timer);
-        await pumps;
+        await proc.drained;
       })();
       return stopped;
     },

@@ -1,5 +1,6 @@
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { RUNTIME_PERMISSIONS } from "../../scripts/permissions.ts";
+import { spawnWatched, waitForOutput } from "../../scripts/watched_process.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -44,7 +45,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     .slice(0, 20);
   const secretKey = `secret-${id}-${crypto.randomUUID()}`;
   const adminKey = `admin-${id}-${crypto.randomUUID()}`;
-  const child = new Deno.Command(Deno.execPath(), {
+  const proc = spawnWatched(Deno.execPath(), {
     args: [
       "run",
       // The production permission set, so tests catch anything that would need more.
@@ -69,40 +70,21 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     }, opts.unsetEnv ?? []),
     // Only a cleared environment can lose variables; it is rebuilt from ours above.
     clearEnv: opts.unsetEnv !== undefined,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-
-  let out = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>, echo: boolean) => {
-    for await (const chunk of stream) {
-      const text = decoder.decode(chunk, { stream: true });
-      out += text;
-      if (echo && opts.logLevel) await Deno.stderr.write(chunk);
-    }
-  };
-  const pumps = Promise.all([pump(child.stdout, true), pump(child.stderr, true)]);
-
-  const deadline = Date.now() + 30_000;
-  let s3Url = "";
-  let adminUrl = "";
-  while (!s3Url || !adminUrl) {
-    s3Url = /S3 API listening on (\S+)/.exec(out)?.[1] ?? "";
-    adminUrl = /console listening on (\S+)/.exec(out)?.[1] ?? "";
-    if (s3Url && adminUrl) break;
-    const exited = await Promise.race([
-      child.status.then(() => true),
-      new Promise<false>((r) => setTimeout(() => r(false), 25)),
-    ]);
-    if (exited || Date.now() > deadline) {
-      if (!exited) child.kill("SIGKILL");
-      await child.status;
-      await pumps;
-      // A directory made here would otherwise be left behind in the temp folder.
-      if (!opts.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-      throw new Error(`server did not start:\n${out}`);
-    }
+  }, Boolean(opts.logLevel));
+  const { child } = proc;
+  let s3Url: string;
+  let adminUrl: string;
+  try {
+    [s3Url, adminUrl] = await waitForOutput(
+      proc,
+      [/S3 API listening on (\S+)/, /console listening on (\S+)/],
+      30_000,
+      "server",
+    );
+  } catch (err) {
+    // A directory made here would otherwise be left behind in the temp folder.
+    if (!opts.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    throw err;
   }
 
   const clients: S3Client[] = [];
@@ -127,14 +109,14 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       clients.push(c);
       return c;
     },
-    output: () => out,
+    output: proc.output,
     async stop(stopOpts = {}) {
       for (const c of clients.splice(0)) c.destroy();
       try {
         child.kill(stopOpts.signal ?? "SIGTERM");
       } catch { /* already gone */ }
       const status = await child.status;
-      await pumps;
+      await proc.drained;
       if (!stopOpts.keepData) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
       return status.code;
     },

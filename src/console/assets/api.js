@@ -64,18 +64,27 @@ export async function api(method, path, body) {
   return data;
 }
 
+/**
+ * One page of a paged list: `field` names the array; `cursor` continues a previous page.
+ * Resolves to `{ items, cursor }`, where `cursor` is null on the last page.
+ */
+export async function fetchPage(path, field, { limit = 100, cursor = null } = {}) {
+  const sep = path.includes("?") ? "&" : "?";
+  const page = await api(
+    "GET",
+    `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+  );
+  return { items: page[field], cursor: page.next_cursor };
+}
+
 /** Every item of a paged list (`field` names the array), following next_cursor. */
 export async function listAll(path, field, max = 10_000) {
   const items = [];
   let cursor = null;
   do {
-    const sep = path.includes("?") ? "&" : "?";
-    const page = await api(
-      "GET",
-      `${path}${sep}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
-    items.push(...page[field]);
-    cursor = page.next_cursor;
+    const page = await fetchPage(path, field, { limit: 1000, cursor });
+    items.push(...page.items);
+    cursor = page.cursor;
   } while (cursor && items.length < max);
   return items;
 }

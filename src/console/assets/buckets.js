@@ -1,7 +1,7 @@
 // Buckets: list with counters, create for an owner, delete with a confirmation that says
 // what would be lost.
 
-import { api, ApiError, listAll, paths } from "./api.js";
+import { api, ApiError, fetchPage, listAll, paths } from "./api.js";
 import {
   busy,
   confirmDialog,
@@ -37,12 +37,12 @@ export async function render(main) {
   const load = async (more = false) => {
     if (!more) body.replaceChildren(loadingState("Loading buckets…"));
     try {
-      const page = await api(
-        "GET",
-        `/buckets?limit=${PAGE}${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      );
-      buckets = more ? buckets.concat(page.buckets) : page.buckets;
-      cursor = page.next_cursor;
+      const page = await fetchPage("/buckets", "buckets", {
+        limit: PAGE,
+        cursor: more ? cursor : null,
+      });
+      buckets = more ? buckets.concat(page.items) : page.items;
+      cursor = page.cursor;
       draw();
     } catch (err) {
       body.replaceChildren(errorState(err, () => load(more)));

@@ -1,6 +1,6 @@
 // Credentials: S3 access keys. Create (the secret is shown once), activate/deactivate, delete.
 
-import { api } from "./api.js";
+import { api, fetchPage } from "./api.js";
 import {
   busy,
   confirmDialog,
@@ -39,12 +39,11 @@ export async function render(main) {
   const load = async (more = false) => {
     if (!more) body.replaceChildren(loadingState("Loading credentials…"));
     try {
-      const page = await api(
-        "GET",
-        `/credentials?limit=100${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      );
-      creds = more ? creds.concat(page.credentials) : page.credentials;
-      cursor = page.next_cursor;
+      const page = await fetchPage("/credentials", "credentials", {
+        cursor: more ? cursor : null,
+      });
+      creds = more ? creds.concat(page.items) : page.items;
+      cursor = page.cursor;
       draw();
     } catch (err) {
       body.replaceChildren(errorState(err, () => load(more)));

@@ -1,6 +1,6 @@
 // Presigned URLs: the active ones with a live expiry countdown; copy or revoke.
 
-import { api } from "./api.js";
+import { api, fetchPage } from "./api.js";
 import {
   busy,
   confirmDialog,
@@ -31,12 +31,9 @@ export async function render(main) {
   const load = async (more = false) => {
     if (!more) body.replaceChildren(loadingState("Loading presigned URLs…"));
     try {
-      const page = await api(
-        "GET",
-        `/presigned-urls?limit=100${more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      );
-      urls = more ? urls.concat(page.urls) : page.urls;
-      cursor = page.next_cursor;
+      const page = await fetchPage("/presigned-urls", "urls", { cursor: more ? cursor : null });
+      urls = more ? urls.concat(page.items) : page.items;
+      cursor = page.cursor;
       draw();
     } catch (err) {
       body.replaceChildren(errorState(err, () => load(more)));

@@ -65,8 +65,8 @@ export async function listObjectsV2(ctx: S3Context): Promise<Response> {
   }));
 }
 
-function commonParams(ctx: S3Context) {
-  const q = ctx.query;
+/** `encoding-type`: absent, or `url` (any other value is refused, as S3 does). */
+export function encodingTypeParam(q: URLSearchParams): "url" | undefined {
   const encoding = q.get("encoding-type");
   if (encoding !== null && encoding !== "url") {
     throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", {
@@ -74,6 +74,12 @@ function commonParams(ctx: S3Context) {
       ArgumentValue: encoding,
     });
   }
+  return encoding === "url" ? "url" : undefined;
+}
+
+function commonParams(ctx: S3Context) {
+  const q = ctx.query;
+  const encodingType = encodingTypeParam(q);
   const rawMax = q.get("max-keys");
   if (rawMax !== null && !/^\d+$/.test(rawMax)) {
     throw new S3Error(
@@ -89,7 +95,7 @@ function commonParams(ctx: S3Context) {
     prefix: q.get("prefix") ?? "",
     delimiter: q.get("delimiter") || null,
     maxKeys: rawMax === null ? MAX_KEYS : Math.min(Number(rawMax), MAX_KEYS),
-    encodingType: encoding === "url" ? "url" as const : undefined,
+    encodingType,
   };
 }
 

@@ -2,6 +2,7 @@ import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { ownerOf } from "../owner.ts";
 import { renderListMultipartUploadsResult, renderListPartsResult } from "../xml_list.ts";
+import { encodingTypeParam } from "./list.ts";
 import { currentUpload } from "./multipart.ts";
 
 const MAX_LISTED = 1000;
@@ -44,13 +45,7 @@ export async function listParts(ctx: S3Context): Promise<Response> {
 export async function listMultipartUploads(ctx: S3Context): Promise<Response> {
   await ownedBucket(ctx);
   const q = ctx.query;
-  const encoding = q.get("encoding-type");
-  if (encoding !== null && encoding !== "url") {
-    throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", {
-      ArgumentName: "encoding-type",
-      ArgumentValue: encoding,
-    });
-  }
+  const encodingType = encodingTypeParam(q);
   const keyMarker = q.get("key-marker") || null;
   // S3 ignores upload-id-marker unless a key-marker is given.
   const uploadIdMarker = keyMarker !== null ? q.get("upload-id-marker") || null : null;
@@ -73,7 +68,7 @@ export async function listMultipartUploads(ctx: S3Context): Promise<Response> {
     delimiter: q.get("delimiter") || undefined,
     prefix: q.get("prefix") || undefined,
     maxUploads,
-    encodingType: encoding === "url" ? "url" : undefined,
+    encodingType,
     isTruncated: page.isTruncated,
     uploads: page.uploads.map((u) => ({
       key: u.key,
