@@ -1,3 +1,4 @@
+import { RecentActivity } from "./activity.ts";
 import { createAdminApp } from "./admin/app.ts";
 import { bootstrap, type FirstStart } from "./bootstrap.ts";
 import { type Config, ConfigError } from "./config.ts";
@@ -56,7 +57,8 @@ export async function startServer(
   const firstStart = await bootstrap(store, env);
 
   const metrics = new ServerMetrics(store, startedAt);
-  const s3Handler = createS3Handler({ store, config, log, metrics });
+  const activity = new RecentActivity();
+  const s3Handler = createS3Handler({ store, config, log, metrics, activity });
   const onError = (err: unknown) => {
     log.error("unhandled server error", { error: String(err) });
     return new Response("internal error", { status: 500 });
@@ -77,6 +79,7 @@ export async function startServer(
     log,
     s3Url,
     metrics,
+    activity,
     cliTokenHash: cliTokenHash(cliToken),
   });
   const adminServer = Deno.serve({

@@ -6,6 +6,7 @@ import type { AdminDeps, AdminEnv } from "./deps.ts";
 import { ApiError, errorBody, toApiError } from "./errors.ts";
 import { metricsRoute } from "./metrics_route.ts";
 import { openApiDocument } from "./openapi.ts";
+import { activityRoutes } from "./routes/activity.ts";
 import { adminKeyRoutes } from "./routes/admin_key.ts";
 import { bucketRoutes } from "./routes/buckets.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
@@ -55,17 +56,18 @@ export function createAdminApp(given: AdminDeps): Hono<AdminEnv> {
   for (
     const routes of [
       statsRoutes,
+      activityRoutes,
       credentialRoutes,
       bucketRoutes,
       objectRoutes,
       objectBytesRoutes,
       uploadRoutes,
       presignedRoutes,
-      adminKeyRoutes,
     ]
   ) {
     api.route("/", routes(deps));
   }
+  api.route("/", adminKeyRoutes(deps, sessions));
   app.route("/api/v1", api);
 
   app.all("/api/*", (c) => unmatched(app, c));

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { constantTimeEqual } from "../auth/constant_time.ts";
 import { sourceOf } from "../auth/failure_limiter.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { sha256Hex } from "../bootstrap.ts";
@@ -21,9 +21,9 @@ export function presentedKey(headers: Headers): string | null {
 export async function isAdminKey(deps: AdminDeps, key: string): Promise<boolean> {
   const digest = sha256Hex(key);
   // The running server's cli.token (src/runtime_files.ts) stands in for the key locally.
-  if (deps.cliTokenHash !== undefined && digestsEqual(digest, deps.cliTokenHash)) return true;
+  if (deps.cliTokenHash !== undefined && constantTimeEqual(digest, deps.cliTokenHash)) return true;
   const stored = await deps.store.adminKeyHash();
-  return stored !== null && digestsEqual(digest, stored);
+  return stored !== null && constantTimeEqual(digest, stored);
 }
 
 /**
@@ -106,10 +106,4 @@ export function authFailure(deps: AdminDeps, c: Context<AdminEnv>, reason: strin
 function remoteHost(c: Context<AdminEnv>): string | null {
   const remote = c.env?.remoteAddr as Deno.NetAddr | undefined;
   return remote?.hostname ?? null;
-}
-
-function digestsEqual(aHex: string, bHex: string): boolean {
-  const a = new TextEncoder().encode(aHex);
-  const b = new TextEncoder().encode(bHex);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,3 +1,4 @@
+import type { RecentActivity } from "../activity.ts";
 import type { FailureLimiter } from "../auth/failure_limiter.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
@@ -16,6 +17,8 @@ export interface AdminDeps {
   s3Url: string;
   /** Counters and storage gauges served at /metrics; a fresh set when absent. */
   metrics?: ServerMetrics;
+  /** The S3 listener's recent requests, for GET /activity; an empty list when absent. */
+  activity?: RecentActivity;
   /**
    * SHA-256 (hex) of this run's `cli.token`, which the management API accepts like the admin
    * key so that the local `vstash` CLI can work while the server runs (runtime_files.ts).

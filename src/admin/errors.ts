@@ -53,8 +53,6 @@ export function toApiError(err: unknown): ApiError {
         return new ApiError(404, "credential not found", "id");
       case "CredentialExists":
         return new ApiError(409, err.message, "access_key");
-      case "CredentialHasBuckets":
-        return new ApiError(409, err.message, "id");
       case "UploadNotFound":
         return new ApiError(404, `multipart upload ${err.message} not found`);
       case "Contention":

@@ -3,9 +3,11 @@
  * tests/admin/openapi_test.ts checks it against the routes the app registers and against
  * real responses, so it cannot drift from the code unnoticed.
  */
+import { ACTIVITY_CAPACITY } from "../activity.ts";
 import { MAX_PARTS } from "../storage/limits.ts";
 import { errors, json, ok, param, ref, schemas } from "./openapi_schemas.ts";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "./pagination.ts";
+import { DEFAULT_ACTIVITY_LIMIT } from "./routes/activity.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -17,6 +19,7 @@ const tags = {
   console: ["Console"],
   session: ["Console - Session"],
   stats: ["Management - Stats"],
+  activity: ["Management - Activity"],
   credentials: ["Management - Credentials"],
   buckets: ["Management - Buckets"],
   objects: ["Management - Objects"],
@@ -166,6 +169,18 @@ const paths: Record<string, Record<string, Json>> = {
       summary: "Get system statistics",
       description: "Totals come from counters kept up to date by every object write.",
       responses: { "200": ok("Statistics", "Stats"), ...errors(401) },
+    },
+  },
+  "/api/v1/activity": {
+    get: {
+      tags: tags.activity,
+      operationId: "listActivity",
+      summary: "Recent S3 requests",
+      description: `The S3 listener's last ${ACTIVITY_CAPACITY} requests (health probes ` +
+        "excepted), newest first, as the access log shows them: no secrets, query strings or " +
+        "signatures. Kept in memory only, so the list starts empty at every start.",
+      parameters: [param("ActivityLimit")],
+      responses: { "200": ok("Newest first", "ActivityList"), ...errors(400, 401) },
     },
   },
   "/api/v1/credentials": {
@@ -503,6 +518,17 @@ export const openApiDocument = {
         in: "query",
         description: "Page size",
         schema: { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
+      },
+      ActivityLimit: {
+        name: "limit",
+        in: "query",
+        description: "How many requests to list",
+        schema: {
+          type: "integer",
+          minimum: 1,
+          maximum: ACTIVITY_CAPACITY,
+          default: DEFAULT_ACTIVITY_LIMIT,
+        },
       },
       Cursor: {
         name: "cursor",

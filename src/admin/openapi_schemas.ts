@@ -108,6 +108,29 @@ export const schemas: Record<string, Schema> = {
     active_multipart_uploads: int("Multipart uploads in progress"),
     active_presigned_urls: int("Presigned URLs neither expired nor revoked"),
   }),
+  ActivityEntry: object({
+    time: time("When the response was handed over (with milliseconds)"),
+    operation: {
+      type: ["string", "null"],
+      description: "S3 operation; null when the request could not be parsed",
+      examples: ["PutObject"],
+    },
+    method: str("HTTP method", { examples: ["PUT"] }),
+    bucket: { type: ["string", "null"], description: "Bucket; null for ListBuckets" },
+    key: { type: ["string", "null"], description: "Object key; null for bucket operations" },
+    status: int("HTTP status of the answer", { examples: [200] }),
+    bytes_in: int("Request body bytes received (decoded)"),
+    bytes_out: int("Response body bytes by its Content-Length; 0 for HEAD and answers without one"),
+    ms: { type: "number", description: "Milliseconds until the response was handed over" },
+    access_key: {
+      type: ["string", "null"],
+      description: "The verified access key; null when the request was not authenticated",
+    },
+    request_id: str("The answer's x-amz-request-id, as in the access log"),
+  }),
+  ActivityList: object({
+    activity: { type: "array", items: ref("ActivityEntry"), description: "Newest first" },
+  }),
   Credential: object(credential),
   CredentialListItem: object({ ...credential, bucket_count: int("Buckets owned") }),
   CredentialList: object({

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { constantTimeEqual } from "../auth/constant_time.ts";
 import { sha256Hex } from "../bootstrap.ts";
 
 /** The console's session cookie: HttpOnly, SameSite=Strict, never readable by scripts. */
@@ -59,6 +59,11 @@ export class SessionStore {
     this.#sessions.delete(sha256Hex(token));
   }
 
+  /** Ends every session: after the admin key changes, no sign-in made with the old one lasts. */
+  clear(): void {
+    this.#sessions.clear();
+  }
+
   get size(): number {
     return this.#sessions.size;
   }
@@ -72,9 +77,7 @@ export class SessionStore {
 /** Compares a presented CSRF token with the session's in constant time. */
 export function csrfMatches(session: Session, presented: string | null): boolean {
   if (presented === null) return false;
-  const a = new TextEncoder().encode(presented);
-  const b = new TextEncoder().encode(session.csrfToken);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return constantTimeEqual(presented, session.csrfToken);
 }
 
 /** The session cookie's token from a Cookie header, or null. */

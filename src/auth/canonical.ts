@@ -3,7 +3,8 @@
  * sign, signing-key derivation (cached) and dates. No I/O, no errors: verification lives in
  * sigv4.ts.
  */
-import { createHash, createHmac, type Hash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, type Hash } from "node:crypto";
+import { constantTimeEqual } from "./constant_time.ts";
 
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
@@ -189,9 +190,7 @@ export function signHex(signingKey: Uint8Array, data: string): string {
 
 /** Constant-time comparison of two hex signatures; different lengths never match. */
 export function signaturesEqual(expected: string, provided: string): boolean {
-  const a = UTF8.encode(expected);
-  const b = UTF8.encode(provided);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return constantTimeEqual(expected, provided);
 }
 
 // ---------------------------------------------------------------- signing keys

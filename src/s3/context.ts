@@ -1,3 +1,4 @@
+import type { RecentActivity } from "../activity.ts";
 import type { VerifiedRequest } from "../auth/sigv4.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
@@ -15,6 +16,8 @@ export interface S3App {
   log: Logger;
   /** Request counters for /metrics; absent in tests that build a handler on their own. */
   metrics?: ServerMetrics;
+  /** The recent requests the console's dashboard lists; absent like `metrics`. */
+  activity?: RecentActivity;
 }
 
 /** One authenticated S3 request on its way to an operation. */

@@ -86,6 +86,20 @@ export function createS3Handler(
       bytesOut,
       seconds: ms / 1000,
     });
+    // Stored as is and formatted only when read: this runs on every request.
+    app.activity?.record({
+      at: Date.now(),
+      operation: op?.name ?? null,
+      method: req.method,
+      bucket: op?.bucket ?? null,
+      key: op?.key ?? null,
+      status: response.status,
+      bytesIn,
+      bytesOut,
+      ms,
+      accessKey: ctx?.credential.accessKey ?? null,
+      requestId,
+    });
     if (app.log.enabled("info")) {
       app.log.info("request", {
         method: req.method,

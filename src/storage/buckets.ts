@@ -49,20 +49,33 @@ export class BucketStore {
     return out;
   }
 
-  /** Creates a bucket; throws BucketExists (with the current owner in the message) if taken. */
-  async create(record: BucketRecord): Promise<BucketRecord> {
-    const res = await this.#kv.atomic()
-      .check({ key: K.bucket(record.name), versionstamp: null })
-      .set(K.bucket(record.name), record)
-      .set(K.bucketObjectCount(record.name), new Deno.KvU64(0n))
-      .set(K.bucketBytes(record.name), new Deno.KvU64(0n))
-      .commit();
-    if (!res.ok) {
-      const existing = await this.#kv.get<BucketRecord>(K.bucket(record.name));
-      throw new StorageError("BucketExists", String(existing.value?.ownerId ?? ""));
-    }
-    this.#cache.delete(record.name);
-    return record;
+  /**
+   * Creates a bucket; throws BucketExists (with the current owner in the message) if taken,
+   * CredentialNotFound if the owner is gone. The commit checks and rewrites the owner's id
+   * entry, which a credential delete checks too: of a create and a delete of its owner racing,
+   * one fails, so a bucket is never left without an owner.
+   */
+  create(record: BucketRecord): Promise<BucketRecord> {
+    return withRetry("create bucket", async () => {
+      const owner = await this.#kv.get<string>(K.credentialById(record.ownerId));
+      if (owner.value === null) {
+        throw new StorageError("CredentialNotFound", `no credential ${record.ownerId}`);
+      }
+      const res = await this.#kv.atomic()
+        .check({ key: K.bucket(record.name), versionstamp: null }, owner)
+        .set(owner.key, owner.value)
+        .set(K.bucket(record.name), record)
+        .set(K.bucketObjectCount(record.name), new Deno.KvU64(0n))
+        .set(K.bucketBytes(record.name), new Deno.KvU64(0n))
+        .commit();
+      if (!res.ok) {
+        const existing = await this.#kv.get<BucketRecord>(K.bucket(record.name));
+        if (existing.value === null) return RETRY;
+        throw new StorageError("BucketExists", String(existing.value.ownerId));
+      }
+      this.#cache.delete(record.name);
+      return record;
+    });
   }
 
   async stats(name: string): Promise<BucketStats> {

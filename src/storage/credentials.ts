@@ -84,14 +84,17 @@ export class CredentialStore {
   }
 
   /**
-   * Removes a credential. The caller must first make sure it owns no bucket: buckets are
-   * never orphaned or deleted as a side effect.
+   * Removes a credential. `mayDelete` runs inside every round and throws to refuse (the
+   * management API refuses while the credential owns buckets). The commit checks the id entry
+   * that every bucket create rewrites, so a bucket created meanwhile sends the delete back to
+   * `mayDelete` instead of leaving that bucket without an owner.
    */
-  delete(id: number): Promise<CredentialRecord> {
+  delete(id: number, mayDelete: (id: number) => Promise<void>): Promise<CredentialRecord> {
     return withRetry("delete credential", async () => {
       const ref = await this.#kv.get<string>(K.credentialById(id));
       if (ref.value === null) throw new StorageError("CredentialNotFound", `no credential ${id}`);
       const entry = await this.#kv.get<CredentialRecord>(K.credential(ref.value));
+      await mayDelete(id);
       const res = await this.#kv.atomic().check(ref, entry)
         .delete(ref.key).delete(entry.key).commit();
       this.#cache.delete(ref.value);

@@ -10,7 +10,6 @@ export class StorageError extends Error {
       | "BucketNotEmpty"
       | "CredentialNotFound"
       | "CredentialExists"
-      | "CredentialHasBuckets"
       | "UploadNotFound"
       | "Contention",
     message: string,

@@ -221,3 +221,41 @@ Deno.test("credential input is validated field by field", async (t) => {
     });
   });
 });
+
+Deno.test("a credential deleted while it creates a bucket never leaves an ownerless bucket", async () => {
+  await withServer(async (server) => {
+    // The S3 create and the admin delete are sent together, many times, so that some pairs
+    // interleave; whichever commits first must make the other fail.
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 25; i++) {
+      const cred = await createCredential(server, {});
+      const bucket = `race-${i}`;
+      const [created, deleted] = await Promise.all([
+        clientFor(server, cred).send(new CreateBucketCommand({ Bucket: bucket })).then(
+          () => "created",
+          (err: { Code?: string; name: string }) => err.Code ?? err.name,
+        ),
+        adminFetch(server, "DELETE", `/api/v1/credentials/${cred.id}`),
+      ]);
+      const bucketNow = await adminFetch(server, "GET", `/api/v1/buckets/${bucket}`);
+      const credNow = await adminFetch(server, "GET", `/api/v1/credentials/${cred.id}`);
+      outcomes.add(`${created}/${deleted.status}`);
+      if (deleted.status === 200) {
+        assert.equal(credNow.status, 404);
+        assert.notEqual(created, "created", `bucket ${bucket} was created for a deleted owner`);
+        assert.equal(bucketNow.status, 404, `bucket ${bucket} outlived its owner`);
+      } else {
+        assertApiError(deleted, 409, "id", new RegExp(bucket));
+        assert.equal(created, "created");
+        assert.equal(bucketNow.status, 200);
+        assert.equal(bucketNow.body.owner_id, cred.id);
+      }
+    }
+    for (const outcome of outcomes) {
+      assert.ok(
+        ["created/409", "InvalidAccessKeyId/200"].includes(outcome),
+        `unexpected outcome ${outcome}`,
+      );
+    }
+  });
+});

@@ -134,6 +134,7 @@ Deno.test("real answers of every operation match the document", async (t) => {
       });
       await call("GET", "/api/v1/presigned-urls");
       await call("GET", "/api/v1/stats");
+      await call("GET", "/api/v1/activity?limit=5");
       await call("DELETE", `/api/v1/presigned-urls/${url.id}`);
       await call("DELETE", "/api/v1/buckets/doc-bucket/objects/k%2F1");
       await call("POST", "/api/v1/buckets/doc-bucket/objects/delete", { keys: ["k/2"] });

@@ -190,3 +190,34 @@ Deno.test("the console signs in with the admin key and gets a session cookie", a
     });
   }, { env: { VSTASH_LOG_LEVEL: "info" } });
 });
+
+Deno.test("rotating the admin key ends every console session", async () => {
+  await withServer(async (server) => {
+    const first = await signIn(server);
+    const second = await signIn(server);
+    for (const s of [first, second]) {
+      const r = await adminFetch(server, "GET", "/api/v1/stats", undefined, asConsole(s.cookie));
+      assert.equal(r.status, 200);
+    }
+    const rotated = await adminFetch(server, "POST", "/api/v1/admin-key/rotate");
+    assert.equal(rotated.status, 200);
+    for (const s of [first, second]) {
+      const r = await adminFetch(server, "GET", "/api/v1/stats", undefined, asConsole(s.cookie));
+      assertApiError(r, 401, undefined, /sign in again/);
+      const reload = await adminFetch(
+        server,
+        "GET",
+        "/api/v1/session",
+        undefined,
+        asConsole(s.cookie),
+      );
+      assertApiError(reload, 401);
+    }
+    assert.equal((await signIn(server)).status, 401, "the old key no longer signs in");
+    const fresh = await signIn(server, rotated.body.admin_key);
+    assert.equal(fresh.status, 201);
+    const r = await adminFetch(server, "GET", "/api/v1/stats", undefined, asConsole(fresh.cookie));
+    assert.equal(r.status, 200, "a sign-in with the new key works");
+    server.adminKey = rotated.body.admin_key;
+  });
+});

@@ -309,6 +309,10 @@ Deno.test("the console manages vStash from a browser", async (t) => {
           const chart = page.getByRole("region", { name: "Storage by bucket" });
           await chart.getByRole("link", { name: "holiday-photos" }).waitFor();
           assert.ok(await chart.getByText("20.0 MB · 4 objects").isVisible());
+          // Row 0 is the header; the newest request is the PUT just above.
+          const newest = page.getByRole("region", { name: "Recent activity" }).getByRole("row")
+            .nth(1);
+          assert.match(await newest.innerText(), /PutObject\s+backups\/db\.sql\s+200\s+6\.0 MB in/);
           await screenshot(page, "dashboard");
           await page.getByRole("link", { name: "Buckets" }).first().click();
           await page.getByRole("link", { name: "backups" }).waitFor();
@@ -387,6 +391,11 @@ Deno.test("the console works on a 375 px wide screen and from the keyboard", asy
         await page.keyboard.type(server.adminKey); // the key field has focus on load
         await page.keyboard.press("Enter");
         await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+        // The long key is cut in the middle on screen and whole in its tooltip.
+        const activity = page.getByRole("region", { name: "Recent activity" });
+        const path = activity.getByTitle(`phone-backups/${longKey}`).first();
+        await path.waitFor();
+        assert.match(await path.innerText(), /^phone-backups\/camera.*….*0001\.heic$/);
       });
 
       const pages: [string, string, string][] = [

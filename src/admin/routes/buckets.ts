@@ -74,6 +74,9 @@ export function bucketRoutes({ store, config, log }: AdminDeps): Hono<AdminEnv> 
       if (err instanceof StorageError && err.kind === "BucketExists") {
         throw new ApiError(409, `bucket ${name} already exists`, "name");
       }
+      if (err instanceof StorageError && err.kind === "CredentialNotFound") {
+        throw new ApiError(404, `owner_id ${ownerId}: no such credential`, "owner_id");
+      }
       throw err;
     }
     log.info("bucket created", { bucket: name, owner_id: ownerId });

@@ -120,21 +120,21 @@ export function credentialRoutes({ store, log }: AdminDeps): Hono<AdminEnv> {
    */
   r.delete("/credentials/:id", async (c) => {
     const cred = await found(pathId(c));
-    const owned = await store.buckets.list(cred.id);
-    if (owned.length > 0) {
-      const names = owned.slice(0, NAMES_IN_MESSAGE).map((b) => b.name).join(", ");
-      const more = owned.length > NAMES_IN_MESSAGE
-        ? ` and ${owned.length - NAMES_IN_MESSAGE} more`
-        : "";
-      throw new ApiError(
-        409,
-        `credential ${cred.id} owns ${owned.length} bucket(s): ${names}${more}; delete them first, ` +
-          "or set is_active to false to lock the credential out and keep its data",
-        "id",
-      );
-    }
     try {
-      await store.credentials.delete(cred.id);
+      await store.credentials.delete(cred.id, async (id) => {
+        const owned = await store.buckets.list(id);
+        if (owned.length === 0) return;
+        const names = owned.slice(0, NAMES_IN_MESSAGE).map((b) => b.name).join(", ");
+        const more = owned.length > NAMES_IN_MESSAGE
+          ? ` and ${owned.length - NAMES_IN_MESSAGE} more`
+          : "";
+        throw new ApiError(
+          409,
+          `credential ${id} owns ${owned.length} bucket(s): ${names}${more}; delete them first, ` +
+            "or set is_active to false to lock the credential out and keep its data",
+          "id",
+        );
+      });
     } catch (err) {
       if (err instanceof StorageError && err.kind === "CredentialNotFound") {
         throw new ApiError(404, `credential ${cred.id} not found`, "id");

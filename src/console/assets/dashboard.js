@@ -1,10 +1,22 @@
-// Dashboard: the server's totals and storage per bucket as a bar chart (inline SVG).
+// Dashboard: the server's totals, storage per bucket as a bar chart (inline SVG), and the
+// most recent S3 requests.
 
 import { api } from "./api.js";
 import { emptyState, errorState, h, loadingState, pageHeader, svg } from "./dom.js";
-import { formatBytes, formatCount } from "./format.js";
+import {
+  formatBytes,
+  formatCount,
+  formatDate,
+  formatRelative,
+  formatTime,
+  truncateMiddle,
+} from "./format.js";
 
 const CHART_BUCKETS = 10;
+/** Requests listed under "Recent activity" (the server keeps its last 100). */
+const ACTIVITY_ROWS = 20;
+/** Longer bucket/key paths are cut in the middle; the whole path is in the tooltip. */
+const PATH_CHARS = 48;
 
 export async function render(main) {
   document.title = "Dashboard · vStash console";
@@ -14,13 +26,15 @@ export async function render(main) {
   const load = async () => {
     body.replaceChildren(loadingState("Loading statistics…"));
     try {
-      const [stats, buckets] = await Promise.all([
+      const [stats, buckets, recent] = await Promise.all([
         api("GET", "/stats"),
         api("GET", "/buckets?limit=1000"),
+        api("GET", `/activity?limit=${ACTIVITY_ROWS}`),
       ]);
       body.replaceChildren(
         statCards(stats),
         storageChart(buckets.buckets, buckets.next_cursor !== null),
+        activityTable(recent.activity),
       );
     } catch (err) {
       body.replaceChildren(errorState(err, load));
@@ -134,4 +148,93 @@ function storageChart(buckets, truncated) {
     );
   }
   return section;
+}
+
+/**
+ * The latest S3 requests, newest first, as a compact table (three-line cards on narrow
+ * screens, see app.css). The server keeps them in memory only, which the note below says.
+ */
+function activityTable(entries) {
+  const section = h(
+    "section",
+    { class: "card", "aria-labelledby": "activity-title" },
+    h("h2", { id: "activity-title", text: "Recent activity" }),
+  );
+  if (entries.length === 0) {
+    section.append(
+      emptyState("No requests yet", "Requests to the S3 API show here as they arrive."),
+    );
+    return section;
+  }
+  const head = ["Time", "Operation", "Bucket / key", "Status", "Size"].map((label) =>
+    h("th", { scope: "col", class: label === "Size" ? "num" : null, text: label })
+  );
+  section.append(
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "list compact activity" },
+        h("thead", {}, h("tr", {}, head)),
+        h("tbody", {}, entries.map(activityRow)),
+      ),
+    ),
+    h("p", {
+      class: "muted small",
+      text: "The latest requests to the S3 API, newest first. Kept in memory: a restart " +
+        "clears them.",
+    }),
+  );
+  return section;
+}
+
+function activityRow(e) {
+  const path = e.bucket === null ? "" : e.key === null ? e.bucket : `${e.bucket}/${e.key}`;
+  const who = e.access_key ?? "an unauthenticated client";
+  return h(
+    "tr",
+    {},
+    h(
+      "td",
+      { class: "nowrap activity-time", "data-label": "Time" },
+      h("time", {
+        datetime: e.time,
+        title: `${formatDate(e.time)} (${formatRelative(e.time)})`,
+        text: formatTime(e.time),
+      }),
+    ),
+    h(
+      "td",
+      { class: "activity-op", "data-label": "Operation" },
+      h("span", {
+        title: `${e.method} by ${who}, ${e.ms} ms, request ${e.request_id}`,
+        text: e.operation ?? e.method,
+      }),
+    ),
+    h(
+      "td",
+      { class: "activity-path", "data-label": "Bucket / key" },
+      path
+        ? h("span", { class: "mono wrap", title: path, text: truncateMiddle(path, PATH_CHARS) })
+        : h("span", { class: "muted", text: "—" }),
+    ),
+    h(
+      "td",
+      { class: "activity-status", "data-label": "Status" },
+      h("span", {
+        class: e.status < 400 ? "badge badge-ok" : "badge badge-error",
+        text: String(e.status),
+      }),
+    ),
+    h("td", { class: "num activity-size", "data-label": "Size", text: transferred(e) }),
+  );
+}
+
+/** Bytes the request carried each way: "11 B in", "2.0 MB out", or "—" for neither. */
+function transferred(e) {
+  const parts = [];
+  if (e.bytes_in > 0) parts.push(`${formatBytes(e.bytes_in)} in`);
+  if (e.bytes_out > 0) parts.push(`${formatBytes(e.bytes_out)} out`);
+  return parts.length ? parts.join(" · ") : "—";
 }

@@ -34,6 +34,19 @@ export function formatDate(iso) {
   return Number.isNaN(d.getTime()) ? "—" : dateFormat.format(d);
 }
 
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
+/** An ISO time as the local time of day with seconds, with the date too when not today. */
+export function formatTime(iso, now = new Date()) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "—";
+  return d.toDateString() === now.toDateString() ? timeFormat.format(d) : dateFormat.format(d);
+}
+
 /** Milliseconds as "2 d 4 h", "3 h 12 min", "4 min 05 s", "12 s". */
 export function formatDuration(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -52,6 +65,18 @@ export function formatRelative(iso, now = Date.now()) {
   const diff = new Date(iso).getTime() - now;
   const text = formatDuration(Math.abs(diff)).replace(/ \d+ s$/, "");
   return diff >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/**
+ * Text cut to at most `max` characters by replacing its middle with "…": both the bucket at
+ * the start of a path and the file name at its end stay readable.
+ */
+export function truncateMiddle(text, max) {
+  const chars = Array.from(text); // code points, so that no emoji is cut in half
+  if (chars.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  const tail = max - 1 - head;
+  return `${chars.slice(0, head).join("")}…${chars.slice(chars.length - tail).join("")}`;
 }
 
 /** The last segment of a key or prefix, for display inside its folder. */

@@ -37,6 +37,12 @@ export async function createBucket(ctx: S3Context): Promise<Response> {
       createdAt: Date.now(),
     });
   } catch (err) {
+    // The credential was deleted while this request was on its way.
+    if (err instanceof StorageError && err.kind === "CredentialNotFound") {
+      throw new S3Error("InvalidAccessKeyId", undefined, {
+        AWSAccessKeyId: ctx.credential.accessKey,
+      });
+    }
     if (!(err instanceof StorageError) || err.kind !== "BucketExists") throw err;
     if (err.message !== String(ctx.credential.id)) {
       throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucket });
