@@ -2,7 +2,7 @@
 // most recent S3 requests.
 
 import { api } from "./api.js";
-import { emptyState, errorState, h, loadingState, pageHeader, svg } from "./dom.js";
+import { emptyState, errorState, h, loadingState, pageHeader, svg, titledCard } from "./dom.js";
 import {
   formatBytes,
   formatCount,
@@ -79,11 +79,7 @@ function statCards(s) {
  * width, read by screen readers); each bar is a small SVG scaled to its row.
  */
 function storageChart(buckets, truncated) {
-  const section = h(
-    "section",
-    { class: "card", "aria-labelledby": "chart-title" },
-    h("h2", { id: "chart-title", text: "Storage by bucket" }),
-  );
+  const section = titledCard("chart-title", "Storage by bucket");
   if (buckets.length === 0) {
     section.append(
       emptyState(
@@ -155,11 +151,7 @@ function storageChart(buckets, truncated) {
  * screens, see app.css). The server keeps them in memory only, which the note below says.
  */
 function activityTable(entries) {
-  const section = h(
-    "section",
-    { class: "card", "aria-labelledby": "activity-title" },
-    h("h2", { id: "activity-title", text: "Recent activity" }),
-  );
+  const section = titledCard("activity-title", "Recent activity");
   if (entries.length === 0) {
     section.append(
       emptyState("No requests yet", "Requests to the S3 API show here as they arrive."),

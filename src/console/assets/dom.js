@@ -118,6 +118,11 @@ export function loadingState(text = "Loading…") {
   );
 }
 
+/** A card section named by its heading (`id` links the two for screen readers). */
+export function titledCard(id, ...heading) {
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, ...heading));
+}
+
 /** The empty state: what is missing, what to do, and maybe the button that does it. */
 export function emptyState(title, hint, action) {
   return h(
