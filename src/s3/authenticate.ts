@@ -1,4 +1,5 @@
-import { type Credential, verifySigV4 } from "../auth/sigv4.ts";
+import { verifySigV4 } from "../auth/sigv4.ts";
+import type { CredentialRecord } from "../storage/records.ts";
 import { PRESIGN_ID_PARAM } from "../storage/presigns.ts";
 import { isValidBucketName, type S3Address } from "./address.ts";
 import type { S3App, S3Context } from "./context.ts";
@@ -18,6 +19,8 @@ export async function authenticate(
   query: URLSearchParams,
   requestId: string,
 ): Promise<S3Context> {
+  // The record the signature was checked against is the one the request runs as: one lookup.
+  const looked: { record: CredentialRecord | null } = { record: null };
   const auth = await verifySigV4({
     method: req.method,
     rawPath: addr.rawPath,
@@ -25,7 +28,10 @@ export async function authenticate(
     query,
     headers: req.headers,
     now: new Date(),
-  }, (accessKey) => lookupCredential(app, accessKey));
+  }, async (accessKey) => {
+    const c = looked.record = await app.store.credentials.get(accessKey);
+    return c && { accessKey: c.accessKey, secretKey: c.secretKey, active: c.isActive };
+  });
   // A presigned URL made by the management API names its record: revoked, expired or
   // reused for another object or method, it is refused here. SDK-made URLs carry no id.
   const presignId = auth.presigned ? query.get(PRESIGN_ID_PARAM) : null;
@@ -41,8 +47,9 @@ export async function authenticate(
   if (op.bucket !== null && !isValidBucketName(op.bucket)) {
     throw new S3Error("InvalidBucketName", undefined, { BucketName: op.bucket });
   }
-  const credential = await app.store.credentials.get(auth.accessKey);
-  if (!credential?.isActive) throw new S3Error("InvalidAccessKeyId");
+  // verifySigV4 refused a missing or inactive credential, so this one is active.
+  const credential = looked.record;
+  if (credential === null) throw new S3Error("InvalidAccessKeyId");
   return {
     app,
     req,
@@ -56,9 +63,4 @@ export async function authenticate(
     auth,
     bytesIn: 0,
   };
-}
-
-async function lookupCredential(app: S3App, accessKey: string): Promise<Credential | null> {
-  const c = await app.store.credentials.get(accessKey);
-  return c && { accessKey: c.accessKey, secretKey: c.secretKey, active: c.isActive };
 }

@@ -7,7 +7,7 @@
  */
 import { generatedBytes, sha256Of } from "./data.ts";
 import type { Prng } from "./prng.ts";
-import { awsPath, decodeListingKey, xmlValue, xmlValues } from "./s3.ts";
+import { awsPath, escapeXml, listAllKeys, xmlValue, xmlValues } from "./s3.ts";
 import type { TestServer } from "./server.ts";
 import { concat, type RawRequest, rawRequest, type RawResponse } from "./sign.ts";
 
@@ -341,7 +341,7 @@ export async function verifyLedger(
     }
     report.checked++;
   }
-  const listed = await listKeys(server, bucket);
+  const listed = await listAllKeys(server, bucket);
   const expected = ledger.present().sort();
   if (JSON.stringify(listed.slice().sort()) !== JSON.stringify(expected)) {
     report.problems.push(`listing ${JSON.stringify(listed)} != ledger ${JSON.stringify(expected)}`);
@@ -359,23 +359,4 @@ export async function verifyLedger(
     else report.uploadsAborted++;
   }
   return report;
-}
-
-async function listKeys(server: TestServer, bucket: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const q = `list-type=2&encoding-type=url${
-      token ? `&continuation-token=${encodeURIComponent(token)}` : ""
-    }`;
-    const r = await rawRequest(server, { method: "GET", path: `/${bucket}?${q}` });
-    if (r.status !== 200) throw new Error(`ListObjectsV2: ${r.status} ${r.text}`);
-    keys.push(...xmlValues(r.text, "Key").map(decodeListingKey));
-    token = xmlValue(r.text, "NextContinuationToken");
-  } while (token);
-  return keys;
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

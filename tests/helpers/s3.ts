@@ -157,6 +157,12 @@ export async function listAllKeys(server: TestServer, bucket: string): Promise<s
   return keys;
 }
 
+/** Escapes text for an XML request body (keys may hold any character, CR included). */
+export function escapeXml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;").replaceAll("\r", "&#13;");
+}
+
 /** Decodes a key from a listing with `encoding-type=url` (`+` is a space). */
 export function decodeListingKey(s: string): string {
   return decodeURIComponent(s.replaceAll("+", " "));

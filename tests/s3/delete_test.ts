@@ -8,15 +8,11 @@ import {
   assertObject,
   assertS3Error,
   awsPath,
+  escapeXml,
   listAllKeys,
   putObjects,
   xmlValues,
 } from "../helpers/s3.ts";
-
-function escapeXml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;").replaceAll("\r", "&#13;");
-}
 
 function deleteXml(keys: string[], quiet?: boolean): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +

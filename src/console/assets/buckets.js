@@ -6,11 +6,12 @@ import {
   busy,
   confirmDialog,
   emptyState,
-  errorState,
   field,
   h,
-  loadingState,
+  listFooter,
+  listTable,
   openDialog,
+  pagedView,
   pageHeader,
   showFormError,
   toast,
@@ -31,25 +32,15 @@ export async function render(main) {
   );
   const body = h("div", {});
   main.append(body);
-  let buckets = [];
-  let cursor = null;
-
-  const load = async (more = false) => {
-    if (!more) body.replaceChildren(loadingState("Loading buckets…"));
-    try {
-      const page = await fetchPage("/buckets", "buckets", {
-        limit: PAGE,
-        cursor: more ? cursor : null,
-      });
-      buckets = more ? buckets.concat(page.items) : page.items;
-      cursor = page.cursor;
-      draw();
-    } catch (err) {
-      body.replaceChildren(errorState(err, () => load(more)));
-    }
-  };
+  const list = pagedView(body, {
+    loadingText: "Loading buckets…",
+    fetchPage: (cursor) => fetchPage("/buckets", "buckets", { limit: PAGE, cursor }),
+    draw: () => draw(),
+  });
+  const load = list.load;
 
   const draw = () => {
+    const buckets = list.items;
     if (buckets.length === 0) {
       body.replaceChildren(
         emptyState(
@@ -94,46 +85,22 @@ export async function render(main) {
       )
     );
     body.replaceChildren(
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "list" },
-          h("caption", { class: "sr-only", text: "Buckets" }),
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              ["Name", "Owner", "Objects", "Size", "Created"].map((t) =>
-                h("th", {
-                  scope: "col",
-                  class: t === "Objects" || t === "Size" ? "num" : null,
-                  text: t,
-                })
-              ),
-              h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
-            ),
-          ),
-          h("tbody", {}, rows),
-        ),
-      ),
-      h(
-        "div",
-        { class: "list-footer" },
-        h("span", {
-          class: "muted",
-          text: `${formatCount(buckets.length)} bucket${buckets.length === 1 ? "" : "s"}${
-            cursor ? " shown" : ""
-          }`,
-        }),
-        cursor && h("button", {
-          class: "btn",
-          type: "button",
-          on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) },
-        }, "Load more"),
+      listTable({
+        caption: "Buckets",
+        columns: [
+          "Name",
+          "Owner",
+          { text: "Objects", class: "num" },
+          { text: "Size", class: "num" },
+          "Created",
+        ],
+        rows,
+      }),
+      listFooter(
+        `${formatCount(buckets.length)} bucket${buckets.length === 1 ? "" : "s"}${
+          list.cursor ? " shown" : ""
+        }`,
+        list.cursor && (() => load(true)),
       ),
     );
   };

@@ -6,11 +6,12 @@ import {
   confirmDialog,
   copyField,
   emptyState,
-  errorState,
   field,
   h,
-  loadingState,
+  listFooter,
+  listTable,
   openDialog,
+  pagedView,
   pageHeader,
   showFormError,
   toast,
@@ -33,24 +34,15 @@ export async function render(main) {
   );
   const body = h("div", {});
   main.append(body);
-  let creds = [];
-  let cursor = null;
-
-  const load = async (more = false) => {
-    if (!more) body.replaceChildren(loadingState("Loading credentials…"));
-    try {
-      const page = await fetchPage("/credentials", "credentials", {
-        cursor: more ? cursor : null,
-      });
-      creds = more ? creds.concat(page.items) : page.items;
-      cursor = page.cursor;
-      draw();
-    } catch (err) {
-      body.replaceChildren(errorState(err, () => load(more)));
-    }
-  };
+  const list = pagedView(body, {
+    loadingText: "Loading credentials…",
+    fetchPage: (cursor) => fetchPage("/credentials", "credentials", { cursor }),
+    draw: () => draw(),
+  });
+  const load = list.load;
 
   const draw = () => {
+    const creds = list.items;
     if (creds.length === 0) {
       body.replaceChildren(
         emptyState(
@@ -111,40 +103,14 @@ export async function render(main) {
       );
     });
     body.replaceChildren(
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "list" },
-          h("caption", { class: "sr-only", text: "Credentials" }),
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              ["Name", "Access key", "Status"].map((t) => h("th", { scope: "col", text: t })),
-              h("th", { scope: "col", class: "num", text: "Buckets" }),
-              h("th", { scope: "col", text: "Created" }),
-              h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
-            ),
-          ),
-          h("tbody", {}, rows),
-        ),
-      ),
-      h(
-        "div",
-        { class: "list-footer" },
-        h("span", {
-          class: "muted",
-          text: `${formatCount(creds.length)} credential${creds.length === 1 ? "" : "s"}`,
-        }),
-        cursor && h("button", {
-          class: "btn",
-          type: "button",
-          on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) },
-        }, "Load more"),
+      listTable({
+        caption: "Credentials",
+        columns: ["Name", "Access key", "Status", { text: "Buckets", class: "num" }, "Created"],
+        rows,
+      }),
+      listFooter(
+        `${formatCount(creds.length)} credential${creds.length === 1 ? "" : "s"}`,
+        list.cursor && (() => load(true)),
       ),
     );
   };

@@ -360,3 +360,72 @@ export async function busy(button, label, work) {
     button.textContent = before;
   }
 }
+
+/**
+ * A list that grows page by page into `body`: the first load shows the loading state, any
+ * failure the error state with a retry, and `draw()` renders `view.items`. `fetchPage(cursor)`
+ * resolves to `{ items, cursor }` (cursor null on the last page).
+ */
+export function pagedView(body, { loadingText, fetchPage, draw }) {
+  const view = {
+    items: [],
+    cursor: null,
+    async load(more = false) {
+      if (!more) body.replaceChildren(loadingState(loadingText));
+      try {
+        const page = await fetchPage(more ? view.cursor : null);
+        view.items = more ? view.items.concat(page.items) : page.items;
+        view.cursor = page.cursor;
+        draw();
+      } catch (err) {
+        body.replaceChildren(errorState(err, () => view.load(more)));
+      }
+    },
+  };
+  return view;
+}
+
+/** The line under a list: what is shown and, while there is more, a "Load more" button. */
+export function listFooter(summary, loadMore) {
+  return h(
+    "div",
+    { class: "list-footer" },
+    h("span", { class: "muted", text: summary }),
+    loadMore && h("button", {
+      class: "btn",
+      type: "button",
+      on: { click: (e) => busy(e.currentTarget, "Loading…", loadMore) },
+    }, "Load more"),
+  );
+}
+
+/**
+ * A list table in its scrolling wrapper, with a last, unlabelled column for row actions.
+ * A column is its heading text, or `{ text, class }`, or `{ child, class }` for a control.
+ */
+export function listTable({ caption, columns, rows, className = "list" }) {
+  const heading = (c) =>
+    typeof c === "string"
+      ? h("th", { scope: "col", text: c })
+      : h("th", { scope: "col", class: c.class, text: c.text }, c.child);
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: className },
+      caption && h("caption", { class: "sr-only", text: caption }),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          columns.map(heading),
+          h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
+        ),
+      ),
+      h("tbody", {}, rows),
+    ),
+  );
+}

@@ -3,13 +3,14 @@
 
 import { api, paths } from "./api.js";
 import {
-  busy,
   confirmDialog,
   emptyState,
   errorState,
   field,
   h,
   icon,
+  listFooter,
+  listTable,
   loadingState,
   openDialog,
   showFormError,
@@ -211,44 +212,22 @@ export async function render(main, { bucket, prefix: rawPrefix }) {
       item,
     ) => (item.folder ? folderRow(item.folder) : objectRow(item)));
     listing.replaceChildren(
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "list objects" },
-          h("caption", { class: "sr-only", text: `Contents of ${bucket}/${prefix}` }),
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              h("th", { scope: "col", class: "cell-check" }, all),
-              h("th", { scope: "col", text: "Name" }),
-              h("th", { scope: "col", class: "num", text: "Size" }),
-              h("th", { scope: "col", text: "Last modified" }),
-              h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
-            ),
-          ),
-          h("tbody", {}, rows),
-        ),
-      ),
-      h(
-        "div",
-        { class: "list-footer" },
-        h("span", {
-          class: "muted",
-          text: `${formatCount(state.items.length)} item${state.items.length === 1 ? "" : "s"}${
-            state.cursor ? " shown" : ""
-          }`,
-        }),
-        state.cursor &&
-          h("button", {
-            class: "btn",
-            type: "button",
-            on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) },
-          }, "Load more"),
+      listTable({
+        caption: `Contents of ${bucket}/${prefix}`,
+        className: "list objects",
+        columns: [
+          { child: all, class: "cell-check" },
+          "Name",
+          { text: "Size", class: "num" },
+          "Last modified",
+        ],
+        rows,
+      }),
+      listFooter(
+        `${formatCount(state.items.length)} item${state.items.length === 1 ? "" : "s"}${
+          state.cursor ? " shown" : ""
+        }`,
+        state.cursor && (() => load(true)),
       ),
     );
   }

@@ -2,13 +2,13 @@
 
 import { api, fetchPage } from "./api.js";
 import {
-  busy,
   confirmDialog,
   copyText,
   emptyState,
-  errorState,
   h,
-  loadingState,
+  listFooter,
+  listTable,
+  pagedView,
   pageHeader,
   toast,
 } from "./dom.js";
@@ -24,24 +24,17 @@ export async function render(main) {
   );
   const body = h("div", {});
   main.append(body);
-  let urls = [];
-  let cursor = null;
   const countdowns = [];
-
-  const load = async (more = false) => {
-    if (!more) body.replaceChildren(loadingState("Loading presigned URLs…"));
-    try {
-      const page = await fetchPage("/presigned-urls", "urls", { cursor: more ? cursor : null });
-      urls = more ? urls.concat(page.items) : page.items;
-      cursor = page.cursor;
-      draw();
-    } catch (err) {
-      body.replaceChildren(errorState(err, () => load(more)));
-    }
-  };
+  const list = pagedView(body, {
+    loadingText: "Loading presigned URLs…",
+    fetchPage: (cursor) => fetchPage("/presigned-urls", "urls", { cursor }),
+    draw: () => draw(),
+  });
+  const load = list.load;
 
   const draw = () => {
     countdowns.length = 0;
+    const urls = list.items;
     if (urls.length === 0) {
       body.replaceChildren(
         emptyState(
@@ -99,38 +92,12 @@ export async function render(main) {
       return row;
     });
     body.replaceChildren(
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "list" },
-          h("caption", { class: "sr-only", text: "Active presigned URLs" }),
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              ["Object", "Method", "Signed by", "Expires in"].map((t) =>
-                h("th", { scope: "col", text: t })
-              ),
-              h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
-            ),
-          ),
-          h("tbody", {}, rows),
-        ),
-      ),
-      h(
-        "div",
-        { class: "list-footer" },
-        h("span", { class: "muted", text: `${formatCount(urls.length)} active` }),
-        cursor && h("button", {
-          class: "btn",
-          type: "button",
-          on: { click: (e) => busy(e.currentTarget, "Loading…", () => load(true)) },
-        }, "Load more"),
-      ),
+      listTable({
+        caption: "Active presigned URLs",
+        columns: ["Object", "Method", "Signed by", "Expires in"],
+        rows,
+      }),
+      listFooter(`${formatCount(urls.length)} active`, list.cursor && (() => load(true))),
     );
     tick();
   };

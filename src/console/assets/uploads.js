@@ -6,8 +6,10 @@ import {
   emptyState,
   errorState,
   h,
+  listTable,
   loadingState,
   pageHeader,
+  titledCard,
   toast,
 } from "./dom.js";
 import { formatCount, formatDate } from "./format.js";
@@ -56,82 +58,61 @@ export async function render(main) {
     }
     body.replaceChildren(...found.map(({ bucket, uploads }) => {
       const id = `uploads-${bucket}`;
-      return h(
-        "section",
-        { class: "card", "aria-labelledby": id },
-        h(
-          "h2",
-          { id },
-          h("a", { href: `#/buckets/${encodeURIComponent(bucket)}/`, text: bucket }),
-          h("span", {
-            class: "muted small",
-            text: ` · ${formatCount(uploads.length)} upload${uploads.length === 1 ? "" : "s"}`,
-          }),
-        ),
-        h(
-          "div",
-          { class: "table-wrap" },
-          h(
-            "table",
-            { class: "list" },
-            h(
-              "thead",
-              {},
-              h(
-                "tr",
-                {},
-                h("th", { scope: "col", text: "Key" }),
-                h("th", { scope: "col", text: "Started" }),
-                h("th", { scope: "col", class: "num", text: "Parts" }),
-                h("th", { scope: "col", class: "num", text: "Received" }),
-                h("th", { scope: "col", text: "Upload ID" }),
-                h("th", { scope: "col" }, h("span", { class: "sr-only", text: "Actions" })),
-              ),
-            ),
-            h(
-              "tbody",
-              {},
-              uploads.map((u) =>
-                h(
-                  "tr",
-                  {},
-                  h(
-                    "td",
-                    { class: "cell-name", "data-label": "Key" },
-                    h("span", { class: "strong wrap", text: u.key }),
-                  ),
-                  h("td", {
-                    class: "nowrap",
-                    "data-label": "Started",
-                    text: formatDate(u.initiated),
-                  }),
-                  h("td", { class: "num", "data-label": "Parts", text: formatCount(u.part_count) }),
-                  h("td", { class: "num", "data-label": "Received", text: u.size_human }),
-                  h(
-                    "td",
-                    { "data-label": "Upload ID" },
-                    h("code", {
-                      class: "mono",
-                      title: u.upload_id,
-                      text: `${u.upload_id.slice(0, 12)}…`,
-                    }),
-                  ),
-                  h(
-                    "td",
-                    { class: "cell-actions" },
-                    h("button", {
-                      class: "btn btn-sm btn-danger-quiet",
-                      type: "button",
-                      "aria-label": `Abort upload of ${u.key}`,
-                      on: { click: () => abort(bucket, u) },
-                    }, "Abort"),
-                  ),
-                )
-              ),
-            ),
-          ),
-        ),
+      const card = titledCard(
+        id,
+        h("a", { href: `#/buckets/${encodeURIComponent(bucket)}/`, text: bucket }),
+        h("span", {
+          class: "muted small",
+          text: ` · ${formatCount(uploads.length)} upload${uploads.length === 1 ? "" : "s"}`,
+        }),
       );
+      card.append(listTable({
+        columns: [
+          "Key",
+          "Started",
+          { text: "Parts", class: "num" },
+          { text: "Received", class: "num" },
+          "Upload ID",
+        ],
+        rows: uploads.map((u) =>
+          h(
+            "tr",
+            {},
+            h(
+              "td",
+              { class: "cell-name", "data-label": "Key" },
+              h("span", { class: "strong wrap", text: u.key }),
+            ),
+            h("td", {
+              class: "nowrap",
+              "data-label": "Started",
+              text: formatDate(u.initiated),
+            }),
+            h("td", { class: "num", "data-label": "Parts", text: formatCount(u.part_count) }),
+            h("td", { class: "num", "data-label": "Received", text: u.size_human }),
+            h(
+              "td",
+              { "data-label": "Upload ID" },
+              h("code", {
+                class: "mono",
+                title: u.upload_id,
+                text: `${u.upload_id.slice(0, 12)}…`,
+              }),
+            ),
+            h(
+              "td",
+              { class: "cell-actions" },
+              h("button", {
+                class: "btn btn-sm btn-danger-quiet",
+                type: "button",
+                "aria-label": `Abort upload of ${u.key}`,
+                on: { click: () => abort(bucket, u) },
+              }, "Abort"),
+            ),
+          )
+        ),
+      }));
+      return card;
     }));
   };
 
