@@ -1,5 +1,5 @@
 import { K } from "./kv_keys.ts";
-import { type ListEntry, listEntryOf, type ListTuple } from "./records.ts";
+import { decodeListEntry, type ListEntry, type StoredListEntry } from "./records.ts";
 
 export interface ListQuery {
   prefix: string;
@@ -56,7 +56,9 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
     let read = 0;
     let next: string | null = null;
     let skipped = false;
-    for await (const entry of kv.list<ListTuple>(selector, { limit: batch, batchSize: batch })) {
+    for await (
+      const entry of kv.list<StoredListEntry>(selector, { limit: batch, batchSize: batch })
+    ) {
       read++;
       const key = entry.key[2] as string;
       // Resume right after this key if the read ends here (NUL sorts first).
@@ -65,7 +67,7 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
       const cut = q.delimiter ? key.indexOf(q.delimiter, q.prefix.length) : -1;
       if (cut < 0) {
         if (count === q.maxKeys) return truncated(page);
-        page.objects.push({ key, entry: listEntryOf(entry.value) });
+        page.objects.push({ key, entry: decodeListEntry(entry.value) });
         page.last = key;
         count++;
         continue;

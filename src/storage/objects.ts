@@ -5,7 +5,7 @@ import { RecordCache } from "./record_cache.ts";
 import { CommitQueue, keyBytes } from "./commit_queue.ts";
 import { K, u64Delta } from "./kv_keys.ts";
 import type { GarbageRecord, PartStore } from "./parts.ts";
-import { type BlobLayout, listEntryTuple, type ObjectRecord, type PartRecord } from "./records.ts";
+import { type BlobLayout, encodeListEntry, type ObjectRecord, type PartRecord } from "./records.ts";
 
 /** How many keys one DeleteObjects atomic handles: each needs a check, KV allows 100. */
 const DELETE_BATCH = 90;
@@ -80,7 +80,7 @@ export class ObjectStore {
       const old = await this.#kv.get<ObjectRecord>(K.object(name, key));
       const rec = old.value ? { ...record, createdAt: old.value.createdAt } : record;
       const mutate = (op: Deno.AtomicOperation) => {
-        op.set(K.object(name, key), rec).set(K.listing(name, key), listEntryTuple(rec));
+        op.set(K.object(name, key), rec).set(K.listing(name, key), encodeListEntry(rec));
         claimLayout(op, rec.layout, { bucket: name, key });
         if (old.value) releaseLayout(op, old.value.layout);
         else op.sum(K.bucketObjectCount(name), 1n);

@@ -66,10 +66,8 @@ export interface ObjectRecord {
 }
 
 /**
- * What a listing shows of an object. Kept beside each object record, in the same commit,
- * as a flat tuple: listings read thousands of them, and deserializing a flat array of
- * primitives costs a fraction of the nested record (measured: a 1000-key page in about
- * two thirds of the time).
+ * What a listing shows of an object. Kept beside each object record, in the same commit
+ * (see encodeListEntry for the stored form).
  */
 export interface ListEntry {
   size: number;
@@ -83,8 +81,13 @@ export interface ListEntry {
   checksumType: "FULL_OBJECT" | "COMPOSITE" | null;
 }
 
-/** The stored form of a ListEntry (see listEntryTuple). */
-export type ListTuple = [
+/**
+ * The stored listing entry: version 1 is bytes, version 0 (written before 2026-11) a flat
+ * array. Both are read, so data directories of earlier releases list without a migration.
+ */
+export type StoredListEntry = Uint8Array | ListTupleV0;
+
+type ListTupleV0 = [
   number,
   string,
   number,
@@ -95,20 +98,61 @@ export type ListTuple = [
   "FULL_OBJECT" | "COMPOSITE" | null,
 ];
 
-export function listEntryTuple(r: ObjectRecord): ListTuple {
-  return [
-    r.size,
-    r.etag,
-    r.lastModified,
-    r.createdAt,
-    r.headers["content-type"] ?? null,
-    r.layout.kind === "parts" ? r.layout.partCount : 0,
-    r.checksum?.algorithm ?? null,
-    r.checksum?.type ?? null,
-  ];
+export function listEntryOfRecord(r: ObjectRecord): ListEntry {
+  return {
+    size: r.size,
+    etag: r.etag,
+    lastModified: r.lastModified,
+    createdAt: r.createdAt,
+    contentType: r.headers["content-type"] ?? null,
+    partCount: r.layout.kind === "parts" ? r.layout.partCount : 0,
+    checksumAlgorithm: r.checksum?.algorithm ?? null,
+    checksumType: r.checksum?.type ?? null,
+  };
 }
 
-export function listEntryOf(t: ListTuple): ListEntry {
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+/** Fields of version 1 before the content type, which goes last because it may hold tabs. */
+const V1_FIXED_FIELDS = 8;
+
+/**
+ * Version 1: `1 \t size \t etag \t lastModified \t createdAt \t partCount \t checksumAlgorithm
+ * \t checksumType`, then `\t contentType` when the object has one, as UTF-8. Listings read
+ * thousands of these per page; KV hands bytes back as they are, where an array goes
+ * through V8 deserialization (measured: a 1000-entry read about 1 ms faster, of 7-9).
+ */
+export function encodeListEntry(r: ObjectRecord): Uint8Array {
+  const e = listEntryOfRecord(r);
+  let text = `1\t${e.size}\t${e.etag}\t${e.lastModified}\t${e.createdAt}\t${e.partCount}\t${
+    e.checksumAlgorithm ?? ""
+  }\t${e.checksumType ?? ""}`;
+  if (e.contentType !== null) text += `\t${e.contentType}`;
+  return utf8Encoder.encode(text);
+}
+
+export function decodeListEntry(stored: StoredListEntry): ListEntry {
+  if (!(stored instanceof Uint8Array)) return listEntryOfV0(stored);
+  const text = utf8Decoder.decode(stored);
+  const f = text.split("\t", V1_FIXED_FIELDS);
+  if (f[0] !== "1" || f.length < V1_FIXED_FIELDS) {
+    throw new Error(`unknown listing entry format: ${JSON.stringify(text.slice(0, 40))}`);
+  }
+  // Everything after the fixed fields' tabs is the content type, tabs included.
+  const fixedLength = f.reduce((n, field) => n + field.length + 1, 0);
+  return {
+    size: Number(f[1]),
+    etag: f[2],
+    lastModified: Number(f[3]),
+    createdAt: Number(f[4]),
+    contentType: fixedLength > text.length ? null : text.slice(fixedLength),
+    partCount: Number(f[5]),
+    checksumAlgorithm: (f[6] || null) as ChecksumAlgorithm | null,
+    checksumType: (f[7] || null) as ListEntry["checksumType"],
+  };
+}
+
+function listEntryOfV0(t: ListTupleV0): ListEntry {
   return {
     size: t[0],
     etag: t[1],

@@ -15,9 +15,11 @@
 import { join } from "node:path";
 import type { GarbageRecord } from "../../src/storage/parts.ts";
 import {
-  listEntryTuple,
+  decodeListEntry,
+  listEntryOfRecord,
   type ObjectRecord,
   type PartRecord,
+  type StoredListEntry,
   type UploadRecord,
 } from "../../src/storage/records.ts";
 
@@ -59,7 +61,7 @@ export async function inspectDataDir(
   const parts = new Map<string, Map<number, PartRecord>>();
   const uploads = new Map<string, { bucket: string; key: string; rec: UploadRecord }>();
   const garbage = new Map<string, GarbageRecord>();
-  const listings = new Map<string, unknown>();
+  const listings = new Map<string, StoredListEntry>();
   const counters = new Map<string, { objects?: bigint; bytes?: bigint }>();
   const buckets = new Set<string>();
   for (const { key, value } of entries) {
@@ -78,7 +80,7 @@ export async function inspectDataDir(
         refs.set(key[1] as string, value as Record<string, unknown>);
         break;
       case "lst":
-        listings.set(`${key[1] as string}\u0000${key[2] as string}`, value);
+        listings.set(`${key[1] as string}\u0000${key[2] as string}`, value as StoredListEntry);
         break;
       case "part": {
         const id = key[1] as string;
@@ -135,8 +137,9 @@ export async function inspectDataDir(
     // The listing projection is written in the same commit as the record: always equal.
     const listed = listings.get(`${bucket}\u0000${key}`);
     listings.delete(`${bucket}\u0000${key}`);
-    if (JSON.stringify(listed) !== JSON.stringify(listEntryTuple(rec))) {
-      problems.push(`${what}: listing entry ${JSON.stringify(listed)} does not match the record`);
+    const shown = listed === undefined ? undefined : decodeListEntry(listed);
+    if (JSON.stringify(shown) !== JSON.stringify(listEntryOfRecord(rec))) {
+      problems.push(`${what}: listing entry ${JSON.stringify(shown)} does not match the record`);
     }
     const t = totals.get(bucket) ?? { objects: 0, bytes: 0 };
     t.objects++;

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { HeadObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
+import {
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+} from "@aws-sdk/client-s3";
+import { join } from "node:path";
+import type { ObjectRecord } from "../../src/storage/records.ts";
+import { adminFetch } from "../helpers/admin.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { rawRequest } from "../helpers/sign.ts";
 import { checksumOf } from "../helpers/checksums.ts";
@@ -137,6 +145,59 @@ Deno.test("first start without keys in the environment: generated keys are print
         assert.deepEqual(list.Buckets?.map((b) => b.Name), ["generated"]);
       },
     );
+  } finally {
+    await current.stop();
+  }
+});
+
+Deno.test("a data directory whose listing entries an earlier release wrote as arrays lists the same", async () => {
+  const first = await startTestServer();
+  let current = first;
+  try {
+    await rawRequest(first, { method: "PUT", path: "/old" });
+    const puts: [string, Record<string, string>][] = [
+      ["plain", {}],
+      ["typed", { "content-type": "text/x-old" }],
+      ["summed", { "x-amz-checksum-sha256": checksumOf("SHA256", utf8("summed")) }],
+    ];
+    for (const [key, headers] of puts) {
+      const r = await rawRequest(first, { method: "PUT", path: `/old/${key}`, body: key, headers });
+      assert.equal(r.status, 200, r.text);
+    }
+    const listing = async (server: TestServer) => {
+      const out: ListObjectsV2CommandOutput = await server.client().send(
+        new ListObjectsV2Command({ Bucket: "old" }),
+      );
+      const objects = await adminFetch(server, "GET", "/api/v1/buckets/old/objects");
+      assert.equal(objects.status, 200);
+      return { s3: out.Contents, console: objects.body };
+    };
+    const before = await listing(first);
+    assert.equal(before.s3?.length, 3);
+    assert.equal(await first.stop({ keepData: true }), 0);
+
+    // Rewrite every listing entry the way releases before 2026-11 stored it.
+    const kv = await Deno.openKv(join(first.dataDir, "meta.kv"));
+    let rewritten = 0;
+    for await (const e of kv.list<ObjectRecord>({ prefix: ["obj", "old"] })) {
+      const r = e.value;
+      await kv.set(["lst", "old", e.key[2]], [
+        r.size,
+        r.etag,
+        r.lastModified,
+        r.createdAt,
+        r.headers["content-type"] ?? null,
+        r.layout.kind === "parts" ? r.layout.partCount : 0,
+        r.checksum?.algorithm ?? null,
+        r.checksum?.type ?? null,
+      ]);
+      rewritten++;
+    }
+    kv.close();
+    assert.equal(rewritten, 3);
+
+    current = await restartOn(first);
+    assert.deepEqual(await listing(current), before);
   } finally {
     await current.stop();
   }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   el,
   escapeXml,
+  isoUtc,
   optEl,
   renderAccessControlPolicy,
   renderCompleteMultipartUploadResult,
@@ -38,6 +39,26 @@ Deno.test("escapeXml() replaces characters XML 1.0 cannot carry with U+FFFD", ()
   assert.equal(escapeXml("a\x00b\x01c\x1Fd\uFFFEe"), "a\uFFFDb\uFFFDc\uFFFDd\uFFFDe");
   assert.equal(escapeXml("x\uD800y\uDC00z"), "x\uFFFDy\uFFFDz");
   assert.equal(escapeXml("\uD83D\uDE00"), "\uD83D\uDE00");
+});
+
+Deno.test("escapeXml() escapes specials next to replaced characters and at both ends", () => {
+  assert.equal(escapeXml('"\x01&\uD800<'), "&quot;\uFFFD&amp;\uFFFD&lt;");
+  assert.equal(escapeXml("&"), "&amp;");
+});
+
+Deno.test("isoUtc() writes exactly what Date.toISOString() writes, from year 0 to 9999", () => {
+  const edges = [
+    0,
+    -1,
+    951_782_400_000,
+    4_107_542_400_000,
+    -62_167_219_200_000,
+    253_402_300_799_999,
+  ];
+  let seed = 7;
+  const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+  const samples = Array.from({ length: 20_000 }, () => Math.floor((random() * 2 - 1) * 62e12));
+  for (const ms of [...edges, ...samples]) assert.equal(isoUtc(ms), new Date(ms).toISOString());
 });
 
 Deno.test("escapeXml() returns a clean string unchanged", () => {

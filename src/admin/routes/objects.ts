@@ -1,10 +1,5 @@
 import { type Context, Hono } from "hono";
-import {
-  listEntryOf,
-  listEntryTuple,
-  type ObjectRecord,
-  type PartRecord,
-} from "../../storage/records.ts";
+import { listEntryOfRecord, type ObjectRecord, type PartRecord } from "../../storage/records.ts";
 import type { Store } from "../../storage/store.ts";
 import type { AdminDeps, AdminEnv } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -63,7 +58,7 @@ export async function objectDetails(store: Store, key: string, record: ObjectRec
     blobId = parts.find((p) => p.blobId !== null)?.blobId ?? null;
   }
   return {
-    ...objectView(key, listEntryOf(listEntryTuple(record))),
+    ...objectView(key, listEntryOfRecord(record)),
     metadata: record.userMeta,
     checksum: checksumView(record.checksum),
     parts: parts.map(partView),
