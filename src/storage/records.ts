@@ -1,6 +1,7 @@
 /**
  * What vStash keeps in Deno KV. These shapes are the on-disk format: change them only with a
- * migration. Times are epoch milliseconds; ETags carry their quotes as S3 sends them.
+ * migration, or keep reading the old shape (as StoredListEntry does). Times are epoch
+ * milliseconds; ETags carry their quotes as S3 sends them.
  */
 
 export interface CredentialRecord {
