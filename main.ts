@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from "./src/config.ts";
 import { helpText } from "./src/cli/help.ts";
 import { isCommandGroup, runCommandGroup } from "./src/cli/run.ts";
-import { startServer } from "./src/server.ts";
+import { type RunningServer, startServer } from "./src/server.ts";
 
 const VERSION = "0.1.0";
 
@@ -38,7 +38,17 @@ async function main(args: string[]): Promise<number> {
     }
     throw err;
   }
-  let server;
+  // Listen for signals before the server announces itself: a supervisor (or a test) may stop
+  // it the moment it reads the "listening" lines, and a signal nobody listens for yet would
+  // kill the process without the clean shutdown (its pid file and CLI token stay behind).
+  let server: RunningServer | undefined;
+  let stopRequested = false;
+  const stop = () => {
+    if (server) server.shutdown().then(() => Deno.exit(0));
+    else stopRequested = true;
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   try {
     server = await startServer(config, (name) => Deno.env.get(name));
   } catch (err) {
@@ -49,11 +59,7 @@ async function main(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const stop = () => {
-    server.shutdown().then(() => Deno.exit(0));
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+  if (stopRequested) stop();
   await server.finished;
   return 0;
 }

@@ -202,3 +202,24 @@ Deno.test("a data directory whose listing entries an earlier release wrote as ar
     await current.stop();
   }
 });
+
+Deno.test("SIGTERM the moment the server announces itself still shuts it down cleanly", async () => {
+  // The signal listener must exist before the "listening" lines are printed: a signal that
+  // arrives between the two would kill the process and leave vstash.pid and cli.token.
+  const dataDir = await Deno.makeTempDir({ prefix: "vstash-test-" });
+  try {
+    for (let cycle = 0; cycle < 10; cycle++) {
+      const server = await startTestServer({ dataDir });
+      assert.equal(await server.stop({ keepData: true }), 0, `cycle ${cycle}: exit code`);
+      for (const f of ["vstash.pid", "cli.token"]) {
+        await assert.rejects(
+          Deno.stat(join(dataDir, f)),
+          Deno.errors.NotFound,
+          `cycle ${cycle}: ${f}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
