@@ -13,6 +13,7 @@
  * - no blob file without a reference (orphans are swept), tmp/ is empty, no cleanup is owed.
  */
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { GarbageRecord } from "../../src/storage/parts.ts";
 import {
   decodeListEntry,
@@ -138,7 +139,7 @@ export async function inspectDataDir(
     const listed = listings.get(`${bucket}\u0000${key}`);
     listings.delete(`${bucket}\u0000${key}`);
     const shown = listed === undefined ? undefined : decodeListEntry(listed);
-    if (JSON.stringify(shown) !== JSON.stringify(listEntryOfRecord(rec))) {
+    if (!isDeepStrictEqual(shown, listEntryOfRecord(rec))) {
       problems.push(`${what}: listing entry ${JSON.stringify(shown)} does not match the record`);
     }
     const t = totals.get(bucket) ?? { objects: 0, bytes: 0 };

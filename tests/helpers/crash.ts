@@ -146,7 +146,14 @@ export function startWorkload(
     const data = generatedBytes(pickSize(w), w.int(1, 2 ** 31));
     const v = { sha256: sha256Of(data), size: data.length };
     const r = await send(
-      { method: "PUT", path: path(key), body: data, contentSha256: v.sha256 },
+      {
+        method: "PUT",
+        path: path(key),
+        body: data,
+        contentSha256: v.sha256,
+        // Stored with the record and in the listing entry, which the consistency check compares.
+        headers: { "content-type": `application/x-crash-${data.length % 7}` },
+      },
       () => {
         stats.inFlight++;
         ledger.inFlight(key, v);
