@@ -3,6 +3,7 @@
  * counters and histograms that the S3 listener moves as requests finish, and gauges that are
  * read from storage when `/metrics` is scraped (so they cost nothing between scrapes).
  */
+import { memoized } from "./memo.ts";
 import type { Store } from "./storage/store.ts";
 
 type Labels = Record<string, string>;
@@ -26,20 +27,14 @@ export const LATENCY_BUCKETS = [
   60,
 ] as const;
 
-const labelTexts = new Map<string, string>();
-
 /**
  * A label set as it appears between braces, with values escaped as the format requires.
- * Memoized: it runs on every request, and label sets (operation, status) are few.
+ * Memoized by its JSON: it runs on every request, and label sets (operation, status) are few.
  */
+const labelTextOf = memoized(10_000, (json: string) => formatLabels(JSON.parse(json)));
+
 function labelText(labels: Labels): string {
-  const id = JSON.stringify(labels);
-  let text = labelTexts.get(id);
-  if (text === undefined) {
-    text = formatLabels(labels);
-    if (labelTexts.size < 10_000) labelTexts.set(id, text);
-  }
-  return text;
+  return labelTextOf(JSON.stringify(labels));
 }
 
 function formatLabels(labels: Labels): string {

@@ -66,6 +66,9 @@ export async function startServer(
   const s3 = Deno.serve({
     hostname: config.s3Addr.hostname,
     port: config.s3Addr.port,
+    // Objects go out byte for byte: compressing would change Content-Length and turn the
+    // ETag weak (W/), which S3 clients compare. Off by default in Deno 2.9; kept off on purpose.
+    automaticCompression: false,
     onListen: () => {},
     onError,
   }, s3Handler);

@@ -4,6 +4,7 @@
  * sigv4.ts.
  */
 import { createHash, createHmac, type Hash } from "node:crypto";
+import { memoized } from "../memo.ts";
 import { constantTimeEqual } from "./constant_time.ts";
 
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -226,18 +227,8 @@ export function signingKeyFor(
 
 // ---------------------------------------------------------------- dates
 
-const parsedDates = new Map<string, number | null>();
-
 /** Parses "yyyyMMddTHHmmssZ" to epoch ms, or null (memoized: requests share their second). */
-export function parseAmzDate(s: string): number | null {
-  let t = parsedDates.get(s);
-  if (t === undefined) {
-    t = parseAmzDateUncached(s);
-    if (parsedDates.size >= 256) parsedDates.delete(parsedDates.keys().next().value!);
-    parsedDates.set(s, t);
-  }
-  return t;
-}
+export const parseAmzDate: (s: string) => number | null = memoized(256, parseAmzDateUncached);
 
 function parseAmzDateUncached(s: string): number | null {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);

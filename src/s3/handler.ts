@@ -1,4 +1,5 @@
 import { FailureLimiter, sourceOf } from "../auth/failure_limiter.ts";
+import { randomHex } from "../hex.ts";
 import { isDiskFull, StorageError } from "../storage/errors.ts";
 import { parseAddress } from "./address.ts";
 import { authenticate } from "./authenticate.ts";
@@ -179,8 +180,5 @@ function newRequestId(): string {
  * Request ids need to be unique, not secret: a random per-process prefix and a counter
  * (random bytes per request showed up in profiles of small GETs).
  */
-const REQUEST_ID_PREFIX = Array.from(
-  crypto.getRandomValues(new Uint8Array(4)),
-  (x) => x.toString(16).padStart(2, "0"),
-).join("").toUpperCase();
+const REQUEST_ID_PREFIX = randomHex(4).toUpperCase();
 let requestCounter = 0;

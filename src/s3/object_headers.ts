@@ -1,4 +1,5 @@
 import { CONTENT_HEADERS, type ContentHeader, type ObjectRecord } from "../storage/records.ts";
+import { memoized } from "../memo.ts";
 import { S3Error } from "./errors.ts";
 
 /** S3's limit on user-defined metadata: names and values of `x-amz-meta-*`, in bytes. */
@@ -80,15 +81,5 @@ export function objectHeaders(
   return h;
 }
 
-const httpDates = new Map<number, string>();
-
 /** An HTTP date, memoized for the few recent modification times hot objects share. */
-function httpDate(ms: number): string {
-  let text = httpDates.get(ms);
-  if (text === undefined) {
-    text = new Date(ms).toUTCString();
-    if (httpDates.size >= 1024) httpDates.delete(httpDates.keys().next().value!);
-    httpDates.set(ms, text);
-  }
-  return text;
-}
+const httpDate = memoized(1024, (ms: number) => new Date(ms).toUTCString());

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { hex } from "../hex.ts";
 import type { BlobStore, BlobWriter } from "./blobs.ts";
 
 /** A body that is now a durable blob, with its MD5 (the ETag S3 derives from the bytes). */
@@ -104,7 +105,7 @@ export async function ingestBlob(
     const md5Raw = new Uint8Array(md5.digest());
     opts.beforeCommit?.({ size, md5: md5Raw });
     const blobId = blob ? await (blob as BlobWriter).commit() : null;
-    return { blobId, size, md5Hex: Array.from(md5Raw, hex).join("") };
+    return { blobId, size, md5Hex: hex(md5Raw) };
   } catch (err) {
     await (blob as BlobWriter | null)?.abort();
     throw err;
@@ -129,8 +130,4 @@ async function nextWithin(
     // A read still pending after a timeout may fail later; nobody waits for it any more.
     read.catch(() => {});
   }
-}
-
-function hex(b: number): string {
-  return b.toString(16).padStart(2, "0");
 }

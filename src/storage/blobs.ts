@@ -1,10 +1,5 @@
 import { join } from "node:path";
-
-/** Random hex, never derived from an object key: a key can never become a file path. */
-function randomHex(chars: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(chars / 2));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { randomHex } from "../hex.ts";
 
 /**
  * New blobs go to a few shard directories at a time, each filled with this many blobs from
@@ -72,12 +67,12 @@ export class BlobStore {
   /** A fresh random id in one of the active shards (see ACTIVE_SHARDS). */
   #newId(): string {
     if (this.#shards.length < ACTIVE_SHARDS) {
-      this.#shards.push({ prefix: randomHex(4), used: 0 });
+      this.#shards.push({ prefix: randomHex(2), used: 0 });
     }
     const i = Math.floor(Math.random() * this.#shards.length);
     const shard = this.#shards[i];
     if (++shard.used >= BLOBS_PER_SHARD) this.#shards.splice(i, 1);
-    return shard.prefix + randomHex(28);
+    return shard.prefix + randomHex(14);
   }
 
   /** Starts a new blob in the temp directory. */
@@ -235,7 +230,7 @@ class DirSyncer {
     if (Deno.build.os === "windows") return Promise.resolve(); // no directory fsync there
     let s = this.#state.get(dir);
     if (!s) {
-      if (this.#state.size >= DirSyncer.MAX_OPEN) this.#evictIdle();
+      if (this.#state.size >= DirSyncer.MAX_OPEN) this.#closeIdle(Infinity, DirSyncer.MAX_OPEN - 1);
       s = { handle: null, running: null, next: null, lastUsed: 0 };
       this.#state.set(dir, s);
       this.#idleTimer ??= startIdleTimer(() => this.#closeIdle());
@@ -269,9 +264,13 @@ class DirSyncer {
     return tracked;
   }
 
-  #closeIdle(): void {
-    const cutoff = Date.now() - DirSyncer.IDLE_MS;
+  /**
+   * Closes handles no fsync is using or waiting for, last used before `cutoff`, oldest
+   * first, until at most `keep` remain. The idle timer stops when none is left.
+   */
+  #closeIdle(cutoff = Date.now() - DirSyncer.IDLE_MS, keep = 0): void {
     for (const [dir, s] of this.#state) {
+      if (this.#state.size <= keep) break;
       if (s.running || s.next || s.lastUsed > cutoff) continue;
       s.handle?.close();
       this.#state.delete(dir);
@@ -279,15 +278,6 @@ class DirSyncer {
     if (this.#state.size === 0 && this.#idleTimer !== null) {
       clearInterval(this.#idleTimer);
       this.#idleTimer = null;
-    }
-  }
-
-  #evictIdle(): void {
-    for (const [dir, s] of this.#state) {
-      if (s.running || s.next) continue;
-      s.handle?.close();
-      this.#state.delete(dir);
-      if (this.#state.size < DirSyncer.MAX_OPEN) return;
     }
   }
 

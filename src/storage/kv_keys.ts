@@ -17,7 +17,7 @@ export const K = {
 
   object: (bucket: string, key: string) => ["obj", bucket, key],
   objects: (bucket: string) => ["obj", bucket],
-  /** The listing projection of each object (records.ts ListTuple), written with it. */
+  /** The listing projection of each object (records.ts StoredListEntry), written with it. */
   listing: (bucket: string, key: string) => ["lst", bucket, key],
   listings: (bucket: string) => ["lst", bucket],
 

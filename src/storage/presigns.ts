@@ -1,3 +1,4 @@
+import { randomHex } from "../hex.ts";
 import { K } from "./kv_keys.ts";
 
 /**
@@ -39,9 +40,7 @@ const PRESIGN_ID = /^[0-9a-f]{12}[0-9a-f]{16}$/;
 
 /** Time-ordered (12 hex digits of epoch ms) then random, so listings come out oldest first. */
 export function newPresignId(now = Date.now()): string {
-  const rand = crypto.getRandomValues(new Uint8Array(8));
-  return now.toString(16).padStart(12, "0") +
-    Array.from(rand, (b) => b.toString(16).padStart(2, "0")).join("");
+  return now.toString(16).padStart(12, "0") + randomHex(8);
 }
 
 export function isActive(r: PresignRecord, now: number): boolean {

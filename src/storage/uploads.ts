@@ -1,4 +1,5 @@
 import type { BlobStore } from "./blobs.ts";
+import { randomHex } from "../hex.ts";
 import type { BucketEntry } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
 import { K } from "./kv_keys.ts";
@@ -9,9 +10,7 @@ import type { ObjectRecord, PartRecord, PartRuns, UploadRecord } from "./records
 
 /** Sorts by initiation time within a key, as S3 lists uploads of the same key. */
 export function newUploadId(): string {
-  const rand = crypto.getRandomValues(new Uint8Array(12));
-  return Date.now().toString(16).padStart(12, "0") +
-    Array.from(rand, (b) => b.toString(16).padStart(2, "0")).join("");
+  return Date.now().toString(16).padStart(12, "0") + randomHex(12);
 }
 
 export interface UploadListQuery {

@@ -19,6 +19,14 @@ function asConsole(cookie: string, csrf?: string): AdminFetchOptions {
   return { key: null, headers: { cookie, ...(csrf ? { "x-csrf-token": csrf } : {}) } };
 }
 
+/** A cookie whose session has ended: data answers 401 "sign in again", and so does a reload. */
+async function assertSessionEnded(server: TestServer, cookie: string): Promise<void> {
+  const data = await adminFetch(server, "GET", "/api/v1/stats", undefined, asConsole(cookie));
+  assertApiError(data, 401, undefined, /sign in again/);
+  const reload = await adminFetch(server, "GET", "/api/v1/session", undefined, asConsole(cookie));
+  assertApiError(reload, 401);
+}
+
 Deno.test("the console signs in with the admin key and gets a session cookie", async (t) => {
   await withServer(async (server) => {
     let session = { cookie: "", csrf: "" };
@@ -155,22 +163,7 @@ Deno.test("the console signs in with the admin key and gets a session cookie", a
       );
       assert.equal(r.status, 200);
       assert.match(r.headers.get("set-cookie") ?? "", /^vstash_session=; .*Max-Age=0/);
-      const after = await adminFetch(
-        server,
-        "GET",
-        "/api/v1/stats",
-        undefined,
-        asConsole(session.cookie),
-      );
-      assertApiError(after, 401, undefined, /sign in again/);
-      const reload = await adminFetch(
-        server,
-        "GET",
-        "/api/v1/session",
-        undefined,
-        asConsole(session.cookie),
-      );
-      assertApiError(reload, 401);
+      await assertSessionEnded(server, session.cookie);
     });
 
     await t.step("behind an HTTPS proxy the cookie is Secure", async () => {
@@ -201,18 +194,7 @@ Deno.test("rotating the admin key ends every console session", async () => {
     }
     const rotated = await adminFetch(server, "POST", "/api/v1/admin-key/rotate");
     assert.equal(rotated.status, 200);
-    for (const s of [first, second]) {
-      const r = await adminFetch(server, "GET", "/api/v1/stats", undefined, asConsole(s.cookie));
-      assertApiError(r, 401, undefined, /sign in again/);
-      const reload = await adminFetch(
-        server,
-        "GET",
-        "/api/v1/session",
-        undefined,
-        asConsole(s.cookie),
-      );
-      assertApiError(reload, 401);
-    }
+    for (const s of [first, second]) await assertSessionEnded(server, s.cookie);
     assert.equal((await signIn(server)).status, 401, "the old key no longer signs in");
     const fresh = await signIn(server, rotated.body.admin_key);
     assert.equal(fresh.status, 201);

@@ -4,7 +4,8 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { withServer } from "../helpers/server.ts";
 import { rawRequest, type RawResponse } from "../helpers/sign.ts";
 import { md5Hex } from "../helpers/checksums.ts";
-import { assertS3Error, xmlValue } from "../helpers/s3.ts";
+import { exchange } from "../helpers/raw_http.ts";
+import { assertS3Error, utf8, xmlValue } from "../helpers/s3.ts";
 
 /** 100 bytes whose value is their offset, so any slice is easy to check. */
 const DATA = Uint8Array.from({ length: 100 }, (_, i) => i);
@@ -240,5 +241,40 @@ Deno.test("GetObject and HeadObject: ranges, overrides, conditionals and partNum
         assertS3Error(bucket, 404, "NoSuchBucket");
       },
     );
+  });
+});
+
+Deno.test("answers are never compressed: a client accepting gzip gets the stored bytes, length and ETag", async () => {
+  await withServer(async (server) => {
+    await rawRequest(server, { method: "PUT", path: "/plain" });
+    const s3 = server.client();
+    // Below and above the size served from memory (object_get.ts), so both paths are seen.
+    for (const size of [10_000, 300_000]) {
+      const text = "very compressible text ".repeat(size).slice(0, size);
+      const put = await rawRequest(server, {
+        method: "PUT",
+        path: `/plain/t${size}.txt`,
+        body: text,
+        headers: { "content-type": "text/plain" },
+      });
+      assert.equal(put.status, 200, put.text);
+      const url = new URL(
+        await getSignedUrl(s3, new GetObjectCommand({ Bucket: "plain", Key: `t${size}.txt` })),
+      );
+      const ex = await exchange(
+        server,
+        `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+          "Accept-Encoding: gzip, deflate, br\r\nConnection: close\r\n\r\n",
+        // Keep our side open: a half-closed client may lose a streamed answer.
+        { halfClose: false },
+      );
+      const cut = ex.text.indexOf("\r\n\r\n");
+      const head = ex.text.slice(0, cut);
+      assert.equal(ex.status, 200, head);
+      assert.doesNotMatch(head, /content-encoding/i);
+      assert.match(head, new RegExp(`\r\ncontent-length: ${size}\r\n`, "i"));
+      assert.match(head, new RegExp(`\r\netag: "${md5Hex(utf8(text))}"\r\n`, "i"));
+      assert.equal(ex.text.slice(cut + 4), text);
+    }
   });
 });

@@ -16,7 +16,7 @@ import {
   showFormError,
   toast,
 } from "./dom.js";
-import { formatBytes, formatCount, formatDate } from "./format.js";
+import { countOf, formatBytes, formatCount, formatDate } from "./format.js";
 
 const PAGE = 100;
 
@@ -97,9 +97,7 @@ export async function render(main) {
         rows,
       }),
       listFooter(
-        `${formatCount(buckets.length)} bucket${buckets.length === 1 ? "" : "s"}${
-          list.cursor ? " shown" : ""
-        }`,
+        `${countOf(buckets.length, "bucket")}${list.cursor ? " shown" : ""}`,
         list.cursor && (() => load(true)),
       ),
     );
@@ -118,7 +116,7 @@ export async function render(main) {
     if (deleted) {
       toast(
         deleted.deleted_objects
-          ? `Deleted bucket ${b.name} and ${formatCount(deleted.deleted_objects)} objects`
+          ? `Deleted bucket ${b.name} and ${countOf(deleted.deleted_objects, "object")}`
           : `Deleted bucket ${b.name}`,
       );
       await load();
@@ -239,9 +237,7 @@ async function deleteBucketDialog(name) {
           "li",
           {},
           h("strong", {
-            text: `${formatCount(details.object_count)} object${
-              details.object_count === 1 ? "" : "s"
-            }`,
+            text: countOf(details.object_count, "object"),
           }),
           ` (${formatBytes(details.total_size)})`,
         ),

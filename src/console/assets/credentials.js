@@ -16,7 +16,7 @@ import {
   showFormError,
   toast,
 } from "./dom.js";
-import { formatCount, formatDate } from "./format.js";
+import { countOf, formatCount, formatDate } from "./format.js";
 
 export async function render(main) {
   document.title = "Credentials · vStash console";
@@ -109,7 +109,7 @@ export async function render(main) {
         rows,
       }),
       listFooter(
-        `${formatCount(creds.length)} credential${creds.length === 1 ? "" : "s"}`,
+        countOf(creds.length, "credential"),
         list.cursor && (() => load(true)),
       ),
     );

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { emptyState, errorState, h, loadingState, pageHeader, svg, titledCard } from "./dom.js";
 import {
+  countOf,
   formatBytes,
   formatCount,
   formatDate,
@@ -125,9 +126,7 @@ function storageChart(buckets, truncated) {
       ),
       h("span", {
         class: "bar-value",
-        text: `${formatBytes(b.total_size)} · ${formatCount(b.object_count)} object${
-          b.object_count === 1 ? "" : "s"
-        }`,
+        text: `${formatBytes(b.total_size)} · ${countOf(b.object_count, "object")}`,
       }),
     );
   });

@@ -20,6 +20,11 @@ export function formatCount(n) {
   return new Intl.NumberFormat().format(n);
 }
 
+/** `n` and a noun, plural unless n is 1: countOf(3, "bucket") → "3 buckets". */
+export function countOf(n, noun) {
+  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 const dateFormat = new Intl.DateTimeFormat(undefined, {
   year: "numeric",
   month: "short",

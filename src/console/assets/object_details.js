@@ -12,7 +12,7 @@ import {
   openDialog,
   toast,
 } from "./dom.js";
-import { formatBytes, formatCount, formatDate, formatRelative } from "./format.js";
+import { countOf, formatBytes, formatCount, formatDate, formatRelative } from "./format.js";
 
 const PARTS_SHOWN = 100;
 
@@ -84,9 +84,7 @@ function detailsList(bucket, o) {
     ),
     row(
       "Stored as",
-      o.is_multipart
-        ? `Multipart, ${formatCount(o.part_count)} part${o.part_count === 1 ? "" : "s"}`
-        : "Single blob",
+      o.is_multipart ? `Multipart, ${countOf(o.part_count, "part")}` : "Single blob",
     ),
     row(
       "Storage path",

@@ -16,7 +16,7 @@ import {
   showFormError,
   toast,
 } from "./dom.js";
-import { baseName, formatCount, formatDate } from "./format.js";
+import { baseName, countOf, formatCount, formatDate } from "./format.js";
 import { shareDialog, showDetails } from "./object_details.js";
 import { enqueue, onUploaded } from "./uploader.js";
 
@@ -224,9 +224,7 @@ export async function render(main, { bucket, prefix: rawPrefix }) {
         rows,
       }),
       listFooter(
-        `${formatCount(state.items.length)} item${state.items.length === 1 ? "" : "s"}${
-          state.cursor ? " shown" : ""
-        }`,
+        `${countOf(state.items.length, "item")}${state.cursor ? " shown" : ""}`,
         state.cursor && (() => load(true)),
       ),
     );

@@ -12,7 +12,7 @@ import {
   titledCard,
   toast,
 } from "./dom.js";
-import { formatCount, formatDate } from "./format.js";
+import { countOf, formatCount, formatDate } from "./format.js";
 
 /** Buckets whose uploads are fetched at once. */
 const PARALLEL = 4;
@@ -63,7 +63,7 @@ export async function render(main) {
         h("a", { href: `#/buckets/${encodeURIComponent(bucket)}/`, text: bucket }),
         h("span", {
           class: "muted small",
-          text: ` · ${formatCount(uploads.length)} upload${uploads.length === 1 ? "" : "s"}`,
+          text: ` · ${countOf(uploads.length, "upload")}`,
         }),
       );
       card.append(listTable({
@@ -119,9 +119,9 @@ export async function render(main) {
   const abort = async (bucket, u) => {
     const ok = await confirmDialog({
       title: "Abort this upload?",
-      message: `The upload of ${u.key} stops and its ${
-        formatCount(u.part_count)
-      } part(s) (${u.size_human}) are deleted.`,
+      message: `The upload of ${u.key} stops and what it received is deleted: ${
+        countOf(u.part_count, "part")
+      } (${u.size_human}).`,
       confirmLabel: "Abort upload",
     });
     if (!ok) return;
