@@ -6,7 +6,7 @@
  */
 import type { ServerProc } from "./procs.ts";
 import type { BenchResults } from "./report.ts";
-import { alternate } from "./rounds.ts";
+import { alternate, alternateOnce, type Sides } from "./rounds.ts";
 import { BUCKET } from "./small.ts";
 import { s3Request } from "./urls.ts";
 import {
@@ -59,48 +59,35 @@ export async function runLarge(ctx: LargeContext, results: BenchResults): Promis
   if (ctx.selected.has("large")) {
     const file = `${workDir}/large.bin`;
     await makeRandomFile(file, LARGE);
-    log(`large: PUT 256 MiB, ${ctx.largeRounds} rounds (vStash, ceiling pipe + MD5, ceiling pipe)`);
-    const put = {
-      vstash: [] as Transfer[],
-      ceilingMd5: [] as Transfer[],
-      ceilingPipe: [] as Transfer[],
-    };
-    for (let r = 0; r < ctx.largeRounds; r++) {
-      const jobs = [
-        async () =>
-          put.vstash.push(await putFile(vstash, `/${BUCKET}/big/put-${r}`, file, LARGE, cpus)),
-        async () =>
-          put.ceilingMd5.push(
-            await putFile(ceiling, `/${BUCKET}/big/md5-${r}`, file, LARGE, cpus, true),
-          ),
-        async () =>
-          put.ceilingPipe.push(
-            await putFile(ceiling, `/${BUCKET}/big/pipe-${r}`, file, LARGE, cpus),
-          ),
-      ];
-      // Rotate who goes first, as alternate() does for two.
-      for (let i = 0; i < jobs.length; i++) await jobs[(i + r) % jobs.length]();
-    }
-    results.put256 = put;
     log(
-      `  vstash ${mibs(put.vstash)} | ceiling+md5 ${mibs(put.ceilingMd5)} | ceiling ${
-        mibs(put.ceilingPipe)
-      } MiB/s`,
+      `large: 256 MiB, ${ctx.largeRounds} rounds of PUT and GET (vStash, ceiling pipe + MD5), ` +
+        `then ${ctx.largeRounds} PUTs to the ceiling's plain pipe`,
     );
-
-    log(`large: GET 256 MiB, ${ctx.largeRounds} rounds`);
-    results.get256 = await alternate(
-      servers,
-      ctx.largeRounds,
-      (s, r) =>
-        getFile(s, `/${BUCKET}/big/${s.name === "vstash" ? "put" : "md5"}-${r}`, LARGE, cpus),
-    );
-    log(`  vstash ${mibs(results.get256.vstash)} | ceiling ${mibs(results.get256.ceiling)} MiB/s`);
+    // Each round writes, reads back and deletes its two objects before the next starts: the
+    // disk here slows as data piles up, and a round must find it as the previous one did.
+    const put: Sides<Transfer> = { vstash: [], ceiling: [] };
+    const get: Sides<Transfer> = { vstash: [], ceiling: [] };
+    const path = (s: ServerProc, r: number) => `/${BUCKET}/big/${s.name}-${r}`;
     for (let r = 0; r < ctx.largeRounds; r++) {
-      await deleteObject(vstash, `/${BUCKET}/big/put-${r}`);
-      await deleteObject(ceiling, `/${BUCKET}/big/md5-${r}`);
+      await alternateOnce(servers, r, (s) => putFile(s, path(s, r), file, LARGE, cpus, true), put);
+      await alternateOnce(servers, r, (s) => getFile(s, path(s, r), LARGE, cpus), get);
+      for (const s of [vstash, ceiling]) await deleteObject(s, path(s, r));
+    }
+    // The plain pipe is for reference only: measured on its own, after the paired rounds, so
+    // its faster writes do not run right before one side more often than the other.
+    const ceilingPipe: Transfer[] = [];
+    for (let r = 0; r < ctx.largeRounds; r++) {
+      ceilingPipe.push(await putFile(ceiling, `/${BUCKET}/big/pipe-${r}`, file, LARGE, cpus));
       await deleteObject(ceiling, `/${BUCKET}/big/pipe-${r}`);
     }
+    results.put256 = { vstash: put.vstash, ceilingMd5: put.ceiling, ceilingPipe };
+    results.get256 = get;
+    log(
+      `  PUT vstash ${mibs(put.vstash)} | ceiling+md5 ${mibs(put.ceiling)} | ceiling ${
+        mibs(ceilingPipe)
+      } MiB/s`,
+    );
+    log(`  GET vstash ${mibs(get.vstash)} | ceiling ${mibs(get.ceiling)} MiB/s`);
     await Deno.remove(file);
   }
 

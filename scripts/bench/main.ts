@@ -3,8 +3,8 @@
  *
  * Both servers run on loopback with fresh data directories, pinned to core 0; the load
  * generators (wrk, rawload.ts, curl, this process) run on core 1. Every workload alternates
- * rounds between the two servers; medians and ratios are printed as a Markdown table and
- * written with all rounds to a JSON file.
+ * rounds between the two servers; medians, and the median of each round's own ratio, are
+ * printed as a Markdown table and written with all rounds to a JSON file.
  *
  * Flags: --quick (short rounds, smaller sets), --only get,head,put,delete,list,large,
  * multipart,big-upload, --out FILE (default bench-results/latest.json), --no-pin,
@@ -58,7 +58,7 @@ const config = {
   delimitedPages: quick ? 20 : 50,
   /** Delimited pages stop early (after at least 3) once they took this long. */
   delimitedBudgetMs: quick ? 15_000 : 60_000,
-  largeRounds: quick ? 2 : 3,
+  largeRounds: quick ? 3 : 5,
   multipartRounds: quick ? 1 : 3,
   bigUploadBytes: (quick ? 1 : 5) * 2 ** 30,
 };

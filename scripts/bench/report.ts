@@ -4,7 +4,7 @@
  */
 import type { ListResult } from "./listing.ts";
 import { THREAD_GROUPS, type ThreadGroup } from "./procs.ts";
-import { med, type Sides } from "./rounds.ts";
+import { med, pairedRatio, type Sides } from "./rounds.ts";
 import type { SmallResult } from "./small.ts";
 import type { Transfer } from "./transfers.ts";
 
@@ -23,7 +23,10 @@ export interface Row {
   unit: "ops/s" | "MiB/s" | "ms" | "MB";
   vstash: number;
   ceiling: number | null;
+  /** Median of the rounds' own vStash / ceiling ratios (see pairedRatio). */
   ratio: number | null;
+  /** Median vStash / median ceiling, for comparison with runs before the paired ratio. */
+  ratioOfMedians?: number;
   p50Ms?: [number, number | null];
   p99Ms?: [number, number | null];
   /** Server CPU per request, µs: [vStash, ceiling]. */
@@ -65,7 +68,8 @@ function smallRow(r: SmallResult): Row {
     unit: "ops/s",
     vstash: vOps,
     ceiling: cOps,
-    ratio: vOps / cOps,
+    ratio: pairedRatio(v.map((x) => x.opsPerSec), c.map((x) => x.opsPerSec)),
+    ratioOfMedians: vOps / cOps,
     p50Ms: [med(v, (x) => x.p50Ms), med(c, (x) => x.p50Ms)],
     p99Ms: [med(v, (x) => x.p99Ms), med(c, (x) => x.p99Ms)],
     cpuUsPerOp: [med(v, (x) => x.serverCpuUsPerOp), med(c, (x) => x.serverCpuUsPerOp)],
@@ -80,7 +84,16 @@ function transferRow(
 ): Row {
   const vs = med(v, (x) => x.mibPerSec);
   const cs = med(c, (x) => x.mibPerSec);
-  return withTarget({ id, workload, unit: "MiB/s", vstash: vs, ceiling: cs, ratio: vs / cs });
+  const ratio = pairedRatio(v.map((x) => x.mibPerSec), c.map((x) => x.mibPerSec));
+  return withTarget({
+    id,
+    workload,
+    unit: "MiB/s",
+    vstash: vs,
+    ceiling: cs,
+    ratio,
+    ratioOfMedians: vs / cs,
+  });
 }
 
 export function buildRows(res: BenchResults): Row[] {

@@ -17,11 +17,33 @@ export async function alternate<T>(
   run: (server: ServerProc, round: number) => Promise<T>,
 ): Promise<Sides<T>> {
   const out: Sides<T> = { vstash: [], ceiling: [] };
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? ["vstash", "ceiling"] as const : ["ceiling", "vstash"] as const;
-    for (const side of order) out[side].push(await run(servers[side], r));
-  }
+  for (let r = 0; r < rounds; r++) await alternateOnce(servers, r, run, out);
   return out;
+}
+
+/**
+ * Round `round` of `alternate`: both servers back to back, vStash first in even rounds.
+ * The results are appended to `out`.
+ */
+export async function alternateOnce<T>(
+  servers: { vstash: ServerProc; ceiling: ServerProc },
+  round: number,
+  run: (server: ServerProc, round: number) => Promise<T>,
+  out: Sides<T>,
+): Promise<void> {
+  const order = round % 2 === 0 ? ["vstash", "ceiling"] as const : ["ceiling", "vstash"] as const;
+  for (const side of order) out[side].push(await run(servers[side], round));
+}
+
+/**
+ * The ratio vStash / ceiling of a workload: the median of each round's own ratio. A round's
+ * two measurements run back to back, so a drift that moves both between rounds (this VM's
+ * disk slows as it fills, its CPU is shared) cancels out, which a ratio of medians would
+ * not do when one side's median comes from a slow round and the other's from a fast one.
+ */
+export function pairedRatio(vstash: number[], ceiling: number[]): number {
+  const n = Math.min(vstash.length, ceiling.length);
+  return median(Array.from({ length: n }, (_, i) => vstash[i] / ceiling[i]));
 }
 
 export function median(xs: number[]): number {
