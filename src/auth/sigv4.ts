@@ -18,6 +18,7 @@ import {
   toAmzDate,
   UNSIGNED_PAYLOAD,
 } from "./canonical.ts";
+import { parseQuery, type Query } from "../s3/query.ts";
 import { MAX_PRESIGN_EXPIRES, parseHeaderAuth, parseQueryAuth } from "./sigv4_params.ts";
 
 export {
@@ -56,7 +57,7 @@ export interface SigV4Input {
   headers: Headers;
   now: Date;
   /** rawQuery already parsed, when the caller has it (parsing twice showed in profiles). */
-  query?: URLSearchParams;
+  query?: Query;
 }
 
 export type PayloadMode =
@@ -134,7 +135,7 @@ export async function verifySigV4(
   lookup: CredentialLookup,
 ): Promise<VerifiedRequest> {
   const authorization = input.headers.get("authorization");
-  const query = input.query ?? new URLSearchParams(input.rawQuery);
+  const query = input.query ?? parseQuery(input.rawQuery);
   const queryAuth = query.has("X-Amz-Algorithm");
   if (authorization !== null && queryAuth) {
     throw new S3Error(

@@ -10,6 +10,7 @@ import {
   SIGV4_ALGORITHM as ALGORITHM,
   UNSIGNED_PAYLOAD,
 } from "./canonical.ts";
+import type { Query } from "../s3/query.ts";
 import type { SigV4Input } from "./sigv4.ts";
 
 /** Amazon S3 refuses requests whose clock is more than 15 minutes off. */
@@ -132,7 +133,7 @@ export function parseHeaderAuth(authorization: string, input: SigV4Input): Signe
 }
 
 /** Reads the X-Amz-* parameters of a presigned URL and checks its validity window. */
-export function parseQueryAuth(query: URLSearchParams, input: SigV4Input): SignedParts {
+export function parseQueryAuth(query: Query, input: SigV4Input): SignedParts {
   const param = (name: string): string => {
     const all = query.getAll(name);
     if (all.length > 1) throw queryFail(`${name} may appear only once.`);

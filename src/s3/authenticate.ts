@@ -4,6 +4,7 @@ import { PRESIGN_ID_PARAM } from "../storage/presigns.ts";
 import { isValidBucketName, type S3Address } from "./address.ts";
 import type { S3App, S3Context } from "./context.ts";
 import { S3Error } from "./errors.ts";
+import type { Query } from "./query.ts";
 import type { S3Operation } from "./router.ts";
 
 /**
@@ -16,7 +17,7 @@ export async function authenticate(
   req: Request,
   addr: S3Address,
   op: S3Operation,
-  query: URLSearchParams,
+  query: Query,
   requestId: string,
 ): Promise<S3Context> {
   // The record the signature was checked against is the one the request runs as: one lookup.

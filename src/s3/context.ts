@@ -7,6 +7,7 @@ import type { BucketEntry } from "../storage/buckets.ts";
 import type { CredentialRecord } from "../storage/records.ts";
 import type { Store } from "../storage/store.ts";
 import { S3Error } from "./errors.ts";
+import type { Query } from "./query.ts";
 import type { S3Operation } from "./router.ts";
 
 /** What the S3 listener shares between requests. */
@@ -28,7 +29,7 @@ export interface S3Context {
   /** The bucket and key of the operation; non-null where the operation needs them. */
   bucket: string;
   key: string;
-  query: URLSearchParams;
+  query: Query;
   headers: Headers;
   requestId: string;
   credential: CredentialRecord;

@@ -9,6 +9,7 @@ import { S3Error } from "./errors.ts";
 import { OPERATIONS } from "./operations.ts";
 import { postObject } from "./ops/post_object.ts";
 import { resolveOperation, type S3Operation } from "./router.ts";
+import { parseQuery, type Query } from "./query.ts";
 import { renderError } from "./xml.ts";
 
 /** Signature failures that count against a source address and the access key it claims. */
@@ -20,7 +21,7 @@ const AUTH_FAILURES = new Set(["SignatureDoesNotMatch", "InvalidAccessKeyId"]);
  * secret behind a reverse proxy (every client then shares the proxy's address) locks out
  * only that key, not everyone; guessing a key's secret is still throttled.
  */
-function claimedAccessKey(headers: Headers, query: URLSearchParams): string {
+function claimedAccessKey(headers: Headers, query: Query): string {
   const credential = /Credential=([^/,\s]+)/.exec(headers.get("authorization") ?? "")?.[1] ??
     query.get("X-Amz-Credential")?.split("/")[0];
   return credential ?? "-";
@@ -50,7 +51,7 @@ export function createS3Handler(
     let response: Response;
     try {
       const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
-      const query = new URLSearchParams(addr.rawQuery);
+      const query = parseQuery(addr.rawQuery);
       op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);
       source = `${remote} ${claimedAccessKey(req.headers, query)}`;
       if (limiter.isBlocked(source)) {

@@ -1,5 +1,6 @@
 import { CONTENT_HEADERS, type ContentHeader, type ObjectRecord } from "../storage/records.ts";
 import { memoized } from "../memo.ts";
+import type { Query } from "./query.ts";
 import { S3Error } from "./errors.ts";
 
 /** S3's limit on user-defined metadata: names and values of `x-amz-meta-*`, in bytes. */
@@ -58,7 +59,7 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
  */
 export function objectHeaders(
   record: ObjectRecord,
-  opts: { query?: URLSearchParams; withChecksum?: boolean } = {},
+  opts: { query?: Query; withChecksum?: boolean } = {},
 ): Record<string, string> {
   const h: Record<string, string> = {
     "content-type": "binary/octet-stream",

@@ -1,3 +1,4 @@
+import type { Query } from "./query.ts";
 import { S3Error } from "./errors.ts";
 
 /** Every S3 operation vStash answers, by its name in the S3 API reference. */
@@ -77,7 +78,7 @@ export function resolveOperation(
   method: string,
   bucket: string | null,
   key: string | null,
-  query: URLSearchParams,
+  query: Query,
   headers: Headers,
 ): S3Operation {
   const has = (word: string) => query.has(word);

@@ -3,6 +3,7 @@ import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { ownerOf } from "../owner.ts";
 import { renderListObjectsV1Result, renderListObjectsV2Result } from "../xml_list.ts";
+import type { Query } from "../query.ts";
 import type { ListedObject } from "../xml_types.ts";
 
 const MAX_KEYS = 1000;
@@ -66,7 +67,7 @@ export async function listObjectsV2(ctx: S3Context): Promise<Response> {
 }
 
 /** `encoding-type`: absent, or `url` (any other value is refused, as S3 does). */
-export function encodingTypeParam(q: URLSearchParams): "url" | undefined {
+export function encodingTypeParam(q: Query): "url" | undefined {
   const encoding = q.get("encoding-type");
   if (encoding !== null && encoding !== "url") {
     throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", {

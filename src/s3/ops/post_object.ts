@@ -30,6 +30,7 @@ import {
   readPostForm,
 } from "../post_form.ts";
 import type { S3Operation } from "../router.ts";
+import type { Query } from "../query.ts";
 import { el, xmlDoc } from "../xml.ts";
 
 /** How far past content-length-range an upload is still read, to report its ProposedSize. */
@@ -41,7 +42,7 @@ export interface PostObjectRequest {
   req: Request;
   /** `op.key` is set to the form's key once it is known (for the log line and errors). */
   op: S3Operation;
-  query: URLSearchParams;
+  query: Query;
   requestId: string;
 }
 
