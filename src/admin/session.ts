@@ -1,4 +1,5 @@
 import { constantTimeEqual } from "../auth/constant_time.ts";
+import { BoundedMap } from "../memo.ts";
 import { sha256Hex } from "../bootstrap.ts";
 
 /** The console's session cookie: HttpOnly, SameSite=Strict, never readable by scripts. */
@@ -22,7 +23,8 @@ export interface Session {
  * handed to it) but one a cross-site page cannot read.
  */
 export class SessionStore {
-  readonly #sessions = new Map<string, Session>();
+  /** Past the limit, starting a session ends the oldest. */
+  readonly #sessions = new BoundedMap<string, Session>(MAX_SESSIONS);
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -32,9 +34,6 @@ export class SessionStore {
   /** Starts a session; returns the cookie token (given to the browser only) and the session. */
   create(): { token: string; session: Session } {
     this.#purge();
-    while (this.#sessions.size >= MAX_SESSIONS) {
-      this.#sessions.delete(this.#sessions.keys().next().value!);
-    }
     const now = this.#now();
     const token = randomToken();
     const session = { csrfToken: randomToken(), createdAt: now, expiresAt: now + SESSION_TTL_MS };

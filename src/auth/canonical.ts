@@ -4,7 +4,7 @@
  * sigv4.ts.
  */
 import { createHash, createHmac, type Hash } from "node:crypto";
-import { memoized } from "../memo.ts";
+import { BoundedMap, memoized } from "../memo.ts";
 import { constantTimeEqual } from "./constant_time.ts";
 
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -118,13 +118,19 @@ export function canonicalQuery(rawQuery: string, dropSignature = false): string 
   return pairs.map(([k, v]) => `${k}=${v}`).join("&");
 }
 
+/**
+ * The value a signed header contributes, before whitespace is folded. A signed header that
+ * is absent signs as empty, so a mismatch shows up as a plain SignatureDoesNotMatch. Expect
+ * may be consumed by the HTTP layer (MinIO does the same).
+ */
+export function signedHeaderValue(headers: Headers, name: string): string {
+  return headers.get(name) ?? (name === "expect" ? "100-continue" : "");
+}
+
 function canonicalHeaders(headers: Headers, signedHeaders: readonly string[]): string {
   let out = "";
   for (const name of signedHeaders) {
-    // A signed header that is absent signs as empty, so a mismatch shows up as a plain
-    // SignatureDoesNotMatch. Expect may be consumed by the HTTP layer (MinIO does the same).
-    const value = headers.get(name) ?? (name === "expect" ? "100-continue" : "");
-    out += `${name}:${value.trim().replace(/\s+/g, " ")}\n`;
+    out += `${name}:${signedHeaderValue(headers, name).trim().replace(/\s+/g, " ")}\n`;
   }
   return out;
 }
@@ -196,8 +202,7 @@ export function signaturesEqual(expected: string, provided: string): boolean {
 
 // ---------------------------------------------------------------- signing keys
 
-const signingKeyCache = new Map<string, { secretKey: string; key: Uint8Array }>();
-const SIGNING_KEY_CACHE_LIMIT = 1000;
+const signingKeyCache = new BoundedMap<string, { secretKey: string; key: Uint8Array }>(1000);
 
 /**
  * The derived key HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").
@@ -217,9 +222,6 @@ export function signingKeyFor(
   if (key === undefined) {
     const mac = (k: string | Uint8Array, d: string) => createHmac("sha256", k).update(d).digest();
     key = mac(mac(mac(mac("AWS4" + secretKey, date), region), service), "aws4_request");
-    if (signingKeyCache.size >= SIGNING_KEY_CACHE_LIMIT) {
-      signingKeyCache.delete(signingKeyCache.keys().next().value!);
-    }
     signingKeyCache.set(id, { secretKey, key });
   }
   return key;

@@ -1,3 +1,5 @@
+import { BoundedMap } from "../memo.ts";
+
 /**
  * Counts failed authentication attempts per source address and refuses a source that fails
  * too often, for the rest of the window. Guessing a 40-character secret is hopeless anyway;
@@ -12,9 +14,9 @@
 export class FailureLimiter {
   readonly #max: number;
   readonly #windowMs: number;
-  readonly #maxSources: number;
   readonly #now: () => number;
-  readonly #windows = new Map<string, { start: number; failures: number }>();
+  /** Full of live windows, it forgets the oldest source rather than grow without bound. */
+  readonly #windows: BoundedMap<string, { start: number; failures: number }>;
 
   constructor(opts: {
     maxFailures: number;
@@ -25,7 +27,7 @@ export class FailureLimiter {
   }) {
     this.#max = opts.maxFailures;
     this.#windowMs = opts.windowMs;
-    this.#maxSources = opts.maxSources ?? 10_000;
+    this.#windows = new BoundedMap(opts.maxSources ?? 10_000);
     this.#now = opts.now ?? Date.now;
   }
 
@@ -48,11 +50,7 @@ export class FailureLimiter {
       w.failures++;
       return;
     }
-    if (this.#windows.size >= this.#maxSources) this.#prune(now);
-    if (this.#windows.size >= this.#maxSources) {
-      // Still full of live windows: forget the oldest source rather than grow without bound.
-      this.#windows.delete(this.#windows.keys().next().value!);
-    }
+    if (this.#windows.size >= this.#windows.limit) this.#prune(now);
     this.#windows.set(source, { start: now, failures: 1 });
   }
 

@@ -11,6 +11,7 @@ import {
   canonicalRequest,
   canonicalUri,
   signaturesEqual,
+  signedHeaderValue,
   signHex,
   signingKeyFor,
   SIGV4_ALGORITHM,
@@ -19,7 +20,14 @@ import {
   UNSIGNED_PAYLOAD,
 } from "./canonical.ts";
 import { parseQuery, type Query } from "../s3/query.ts";
-import { MAX_PRESIGN_EXPIRES, parseHeaderAuth, parseQueryAuth } from "./sigv4_params.ts";
+import { BoundedMap } from "../memo.ts";
+import { constantTimeEqual } from "./constant_time.ts";
+import {
+  MAX_PRESIGN_EXPIRES,
+  parseHeaderAuth,
+  parseQueryAuth,
+  type SignedParts,
+} from "./sigv4_params.ts";
 
 export {
   awsEncode,
@@ -164,29 +172,18 @@ export async function verifySigV4(
     throw new S3Error("InvalidAccessKeyId", undefined, { AWSAccessKeyId: parts.accessKey });
   }
   const scope = `${parts.date}/${parts.region}/s3/aws4_request`;
-  const canonical = canonicalRequest({
-    method: input.method,
-    rawPath: input.rawPath,
-    rawQuery: input.rawQuery,
-    headers: input.headers,
-    signedHeaders: parts.signedHeaders,
-    payloadHash: parts.payloadHash,
-    presigned: parts.presigned,
-  });
-  const toSign = stringToSign(parts.amzDate, scope, canonical);
-  const signingKey = signingKeyFor(credential.secretKey, parts.date, parts.region, "s3");
-  const expected = signHex(signingKey, toSign);
-  if (!signaturesEqual(expected, parts.signature)) {
-    throw new S3Error("SignatureDoesNotMatch", undefined, {
-      AWSAccessKeyId: parts.accessKey,
-      StringToSign: toSign,
-      SignatureProvided: parts.signature.slice(0, 128),
-      CanonicalRequest: canonical,
-    });
-  }
+  const identity = parts.presigned ? presignedIdentity(input, parts) : null;
+  const remembered = identity === null ? undefined : verifiedPresigned.get(identity);
+  const signed = remembered !== undefined && constantTimeEqual(remembered, credential.secretKey)
+    ? null
+    : checkSignature(input, parts, scope, credential.secretKey);
+  if (identity !== null && signed !== null) verifiedPresigned.set(identity, credential.secretKey);
 
   let payload: PayloadMode;
   if (kind.kind === "chunked") {
+    // Only header-signed requests stream chunks (payloadKind refuses presigned ones), and
+    // their signature is always checked: `signed` is set.
+    const { expected, signingKey } = signed!;
     const trailer = input.headers.get("x-amz-trailer");
     payload = {
       kind: "chunked",
@@ -210,6 +207,57 @@ export async function verifySigV4(
     payload,
     region: parts.region,
   };
+}
+
+/** Recomputes the request's signature and compares; throws SignatureDoesNotMatch. */
+function checkSignature(
+  input: SigV4Input,
+  parts: SignedParts,
+  scope: string,
+  secretKey: string,
+): { expected: string; signingKey: Uint8Array } {
+  const canonical = canonicalRequest({
+    method: input.method,
+    rawPath: input.rawPath,
+    rawQuery: input.rawQuery,
+    headers: input.headers,
+    signedHeaders: parts.signedHeaders,
+    payloadHash: parts.payloadHash,
+    presigned: parts.presigned,
+  });
+  const toSign = stringToSign(parts.amzDate, scope, canonical);
+  const signingKey = signingKeyFor(secretKey, parts.date, parts.region, "s3");
+  const expected = signHex(signingKey, toSign);
+  if (!signaturesEqual(expected, parts.signature)) {
+    throw new S3Error("SignatureDoesNotMatch", undefined, {
+      AWSAccessKeyId: parts.accessKey,
+      StringToSign: toSign,
+      SignatureProvided: parts.signature.slice(0, 128),
+      CanonicalRequest: canonical,
+    });
+  }
+  return { expected, signingKey };
+}
+
+/**
+ * Presigned URLs whose signature checked out, by everything the signature covers, with the
+ * secret it was checked against. An object served through one presigned URL (a page's
+ * images, a video fetched range by range) gets the same URL again and again, and rebuilding
+ * its canonical request and HMAC was about a quarter of a small GET's CPU. Only that check is
+ * skipped: the validity window, the credential (known and active, same secret) and the
+ * presign record are checked on every request as before. Failures are never remembered.
+ */
+const verifiedPresigned = new BoundedMap<string, string>(4096);
+
+/**
+ * The inputs of a presigned request's canonical request, joined: equal identities give equal
+ * canonical requests. The query carries the signature, the date, the expiry and the list of
+ * signed headers; none of the parts can hold a newline.
+ */
+function presignedIdentity(input: SigV4Input, parts: SignedParts): string {
+  let id = `${input.method}\n${input.rawPath}\n${input.rawQuery}\n${parts.payloadHash}`;
+  for (const name of parts.signedHeaders) id += `\n${signedHeaderValue(input.headers, name)}`;
+  return id;
 }
 
 // ---------------------------------------------------------------- presigning

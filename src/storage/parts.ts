@@ -1,3 +1,4 @@
+import { BoundedMap } from "../memo.ts";
 import type { BlobStore } from "./blobs.ts";
 import { K } from "./kv_keys.ts";
 import type { PartRecord, PartRuns } from "./records.ts";
@@ -45,7 +46,7 @@ const MANIFEST_CACHE_SIZE = 64;
 export class PartStore {
   readonly #kv: Deno.Kv;
   readonly #blobs: BlobStore;
-  readonly #manifests = new Map<string, PartRecord[]>();
+  readonly #manifests = new BoundedMap<string, PartRecord[]>(MANIFEST_CACHE_SIZE);
 
   constructor(kv: Deno.Kv, blobs: BlobStore) {
     this.#kv = kv;
@@ -66,9 +67,6 @@ export class PartStore {
     const cached = this.#manifests.get(uploadId);
     if (cached) return cached;
     const parts = (await this.all(uploadId)).filter((p) => inRuns(runs, p.partNumber));
-    if (this.#manifests.size >= MANIFEST_CACHE_SIZE) {
-      this.#manifests.delete(this.#manifests.keys().next().value!);
-    }
     this.#manifests.set(uploadId, parts);
     return parts;
   }

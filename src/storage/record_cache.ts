@@ -1,3 +1,4 @@
+import { BoundedMap } from "../memo.ts";
 import type { ObjectRecord } from "./records.ts";
 
 /**
@@ -11,11 +12,10 @@ import type { ObjectRecord } from "./records.ts";
  * entries for the same reason. Bounded; the oldest entries go first.
  */
 export class RecordCache {
-  readonly #entries = new Map<string, { versionstamp: string; record: ObjectRecord | null }>();
-  readonly #limit: number;
+  readonly #entries: BoundedMap<string, { versionstamp: string; record: ObjectRecord | null }>;
 
   constructor(limit = 10_000) {
-    this.#limit = limit;
+    this.#entries = new BoundedMap(limit);
   }
 
   /** The cached record (null: known deleted), or undefined when not cached. */
@@ -28,10 +28,8 @@ export class RecordCache {
     const k = cacheKey(bucket, key);
     const current = this.#entries.get(k);
     if (current && current.versionstamp >= versionstamp) return;
+    // Re-inserted, so the entries dropped when the map is full are the least recently written.
     if (current) this.#entries.delete(k);
-    else if (this.#entries.size >= this.#limit) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
     this.#entries.set(k, { versionstamp, record });
   }
 }

@@ -4,6 +4,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -12,6 +13,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { withServer } from "../helpers/server.ts";
+import { adminFetch, clientFor, createBucketFor, createCredential } from "../helpers/admin.ts";
+import { codeOf, exchange } from "../helpers/raw_http.ts";
 import { concat, rawRequest } from "../helpers/sign.ts";
 import { utf8, xmlValue } from "../helpers/s3.ts";
 import { b64, crc32, crc32c, md5Hex } from "../helpers/checksums.ts";
@@ -406,6 +409,78 @@ Deno.test("presigned URLs expire and cannot be altered", async (t) => {
         url.searchParams.set("x-amz-checksum-crc32", b64(crc32(utf8("forged"))));
         const r = await plainFetch(url.href, { method: "PUT", body: "forged" });
         assertError(r, 403, "SignatureDoesNotMatch");
+      },
+    );
+  });
+});
+
+Deno.test("a presigned URL that was accepted before is checked in full on every use", async (t) => {
+  await withServer(async (server) => {
+    const bob = await createCredential(server, { user_name: "bob" });
+    await createBucketFor(server, "bob-files", bob.id);
+    const s3 = clientFor(server, bob);
+    await s3.send(new PutObjectCommand({ Bucket: "bob-files", Key: "doc", Body: "bob's doc" }));
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "bob-files", Key: "doc" }), {
+      expiresIn: 300,
+    });
+    const works = async (what: string) => {
+      const r = await plainFetch(url);
+      assert.equal(r.status, 200, `${what}: ${r.text}`);
+      assert.equal(r.text, "bob's doc");
+    };
+
+    await t.step("the same URL works again and again", async () => {
+      for (let i = 0; i < 3; i++) await works(`use ${i + 1}`);
+    });
+
+    await t.step("changed in any way after it worked, it is SignatureDoesNotMatch", async () => {
+      const u = new URL(url);
+      const sig = u.searchParams.get("X-Amz-Signature")!;
+      u.searchParams.set("X-Amz-Signature", sig.slice(0, -1) + (sig.endsWith("0") ? "1" : "0"));
+      assertError(await plainFetch(u.href), 403, "SignatureDoesNotMatch");
+      const added = new URL(url);
+      added.searchParams.set("response-content-type", "text/html");
+      assertError(await plainFetch(added.href), 403, "SignatureDoesNotMatch");
+      assertError(await plainFetch(url, { method: "DELETE" }), 403, "SignatureDoesNotMatch");
+      // The Host header is signed too: the same path and query sent to another host name.
+      const { pathname, search } = new URL(url);
+      const other = await exchange(
+        server,
+        `GET ${pathname}${search} HTTP/1.1\r\nHost: elsewhere.example:9000\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(other.status, 403, other.text);
+      assert.equal(codeOf(other.text), "SignatureDoesNotMatch");
+      await works("the original afterwards");
+    });
+
+    await t.step(
+      "deactivating its credential refuses it at once; reactivating restores it",
+      async () => {
+        await adminFetch(server, "PATCH", `/api/v1/credentials/${bob.id}`, { is_active: false });
+        assertError(await plainFetch(url), 403, "InvalidAccessKeyId");
+        await adminFetch(server, "PATCH", `/api/v1/credentials/${bob.id}`, { is_active: true });
+        await works("reactivated");
+      },
+    );
+
+    await t.step(
+      "once the access key belongs to a credential with another secret, it is SignatureDoesNotMatch",
+      async () => {
+        await s3.send(new DeleteObjectCommand({ Bucket: "bob-files", Key: "doc" }));
+        await s3.send(new DeleteBucketCommand({ Bucket: "bob-files" }));
+        const removed = await adminFetch(server, "DELETE", `/api/v1/credentials/${bob.id}`);
+        assert.equal(removed.status, 200, JSON.stringify(removed.body));
+        // Same access key, same bucket and object, another secret: only the signature differs.
+        const successor = await createCredential(server, {
+          user_name: "successor",
+          access_key: bob.access_key,
+          secret_key: "a-different-secret-of-forty-characters-00",
+        });
+        await createBucketFor(server, "bob-files", successor.id);
+        await clientFor(server, successor).send(
+          new PutObjectCommand({ Bucket: "bob-files", Key: "doc", Body: "bob's doc" }),
+        );
+        assertError(await plainFetch(url), 403, "SignatureDoesNotMatch");
       },
     );
   });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { memoized } from "../../src/memo.ts";
+import { BoundedMap, memoized } from "../../src/memo.ts";
 
 Deno.test("memoized() computes each input once, null answers included", () => {
   const calls: string[] = [];
@@ -26,4 +26,21 @@ Deno.test("memoized() keeps at most `limit` inputs, dropping the oldest", () => 
   f(2);
   f(1); // computed again
   assert.deepEqual(calls, [1, 2, 3, 1]);
+});
+
+Deno.test("BoundedMap drops the oldest key when a new one would exceed its limit", () => {
+  const m = new BoundedMap<string, number>(3);
+  m.set("a", 1).set("b", 2).set("c", 3);
+  // Updating an existing key keeps its place and drops nothing.
+  m.set("a", 10);
+  assert.deepEqual([...m], [["a", 10], ["b", 2], ["c", 3]]);
+  m.set("d", 4);
+  assert.deepEqual([...m.keys()], ["b", "c", "d"]);
+  // Deleting and setting again moves a key to the newest end.
+  m.delete("b");
+  m.set("b", 5);
+  m.set("e", 6);
+  assert.deepEqual([...m.keys()], ["d", "b", "e"]);
+  assert.equal(m.size, 3);
+  assert.throws(() => new BoundedMap(0), RangeError);
 });
