@@ -63,5 +63,6 @@ export async function authenticate(
     credential,
     auth,
     bytesIn: 0,
+    bytesOut: 0,
   };
 }

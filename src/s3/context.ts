@@ -36,9 +36,18 @@ export interface S3Context {
   auth: VerifiedRequest;
   /** Decoded request-body bytes, for the access log. */
   bytesIn: number;
+  /** Body bytes of the answer, set by `respond`, for the access log. */
+  bytesOut: number;
 }
 
-export type OperationHandler = (ctx: S3Context) => Promise<Response>;
+declare const ANSWER: unique symbol;
+/** A Response made by `respond`, so it carries the headers every S3 answer must. */
+export type S3Answer = Response & { readonly [ANSWER]: true };
+
+/** What every S3 answer says about the server, errors included. */
+export const SERVER_HEADER = "vStash";
+
+export type OperationHandler = (ctx: S3Context) => Promise<S3Answer>;
 
 /**
  * Resolves the request's bucket and checks that the caller owns it. A bucket owned by
@@ -51,18 +60,35 @@ export async function ownedBucket(ctx: S3Context, name = ctx.bucket): Promise<Bu
   return entry;
 }
 
-/** An XML response body with S3's content type. */
+/**
+ * The answer to a request, with `x-amz-request-id` and `Server` added to `headers` (taken
+ * over, not copied). Adding them here rather than to the finished Response spares turning its
+ * headers into a Headers object, which showed up in profiles of small GETs.
+ */
+export function respond(
+  ctx: S3Context,
+  body: BodyInit | null,
+  status: number,
+  headers: Record<string, string> = {},
+): S3Answer {
+  headers["x-amz-request-id"] = ctx.requestId;
+  headers.server = SERVER_HEADER;
+  ctx.bytesOut = body === null || ctx.req.method === "HEAD"
+    ? 0
+    : Number(headers["content-length"] ?? 0);
+  return new Response(body, { status, headers }) as S3Answer;
+}
+
+/** An XML answer with S3's content type. */
 export function xmlResponse(
+  ctx: S3Context,
   body: string,
   init: { status?: number; headers?: Record<string, string> } = {},
-): Response {
+): S3Answer {
   const bytes = new TextEncoder().encode(body);
-  return new Response(bytes, {
-    status: init.status ?? 200,
-    headers: {
-      "content-type": "application/xml",
-      "content-length": String(bytes.length),
-      ...init.headers,
-    },
+  return respond(ctx, bytes, init.status ?? 200, {
+    "content-type": "application/xml",
+    "content-length": String(bytes.length),
+    ...init.headers,
   });
 }

@@ -4,7 +4,7 @@ import { isDiskFull, StorageError } from "../storage/errors.ts";
 import { parseAddress } from "./address.ts";
 import { authenticate } from "./authenticate.ts";
 import { healthProbe } from "./health.ts";
-import type { S3App, S3Context } from "./context.ts";
+import { type S3App, type S3Context, SERVER_HEADER } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { OPERATIONS } from "./operations.ts";
 import { postObject } from "./ops/post_object.ts";
@@ -49,6 +49,7 @@ export function createS3Handler(
     let op: S3Operation | null = null;
     let ctx: S3Context | null = null;
     let response: Response;
+    let bytesOut = 0;
     try {
       const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
       const query = parseQuery(addr.rawQuery);
@@ -70,16 +71,15 @@ export function createS3Handler(
         ctx = await authenticate(app, req, addr, op, query, requestId);
         response = await OPERATIONS[op.name](ctx);
       }
+      // Set by authenticate() or by postObject's callback (which TypeScript does not follow).
+      bytesOut = (ctx as S3Context | null)?.bytesOut ?? 0;
     } catch (err) {
       if (err instanceof S3Error && AUTH_FAILURES.has(err.code)) limiter.recordFailure(source);
-      response = errorResponse(app, req, op, requestId, err);
+      const error = errorResponse(app, req, op, requestId, err);
+      response = error.response;
+      bytesOut = error.bytes;
     }
-    response.headers.set("x-amz-request-id", requestId);
-    response.headers.set("server", "vStash");
     const bytesIn = ctx?.bytesIn ?? 0;
-    const bytesOut = req.method === "HEAD"
-      ? 0
-      : Number(response.headers.get("content-length") ?? 0);
     const ms = performance.now() - started;
     app.metrics?.observeS3Request({
       operation: op?.name ?? null,
@@ -121,14 +121,17 @@ export function createS3Handler(
   };
 }
 
-/** Maps any failure to S3's XML error; unexpected ones are logged and answer InternalError. */
+/**
+ * Maps any failure to S3's XML error (with its body size, for the log); unexpected ones are
+ * logged and answer InternalError.
+ */
 function errorResponse(
   app: S3App,
   req: Request,
   op: S3Operation | null,
   requestId: string,
   err: unknown,
-): Response {
+): { response: Response; bytes: number } {
   const s3err = toS3Error(err);
   if (s3err.code === "InternalError") {
     app.log.error("internal error", {
@@ -139,18 +142,20 @@ function errorResponse(
   }
   const resource = op?.bucket ? `/${op.bucket}${op.key !== null ? "/" + op.key : ""}` : "/";
   const headers = new Headers(s3err.headers);
+  headers.set("x-amz-request-id", requestId);
+  headers.set("server", SERVER_HEADER);
   if (s3err.status === 304 || req.method === "HEAD") {
-    return new Response(null, { status: s3err.status, headers });
+    return { response: new Response(null, { status: s3err.status, headers }), bytes: 0 };
   }
   headers.set("content-type", "application/xml");
-  const body = renderError({
+  const body = new TextEncoder().encode(renderError({
     code: s3err.code,
     message: s3err.message,
     resource,
     requestId,
     extra: s3err.extra,
-  });
-  return new Response(body, { status: s3err.status, headers });
+  }));
+  return { response: new Response(body, { status: s3err.status, headers }), bytes: body.length };
 }
 
 function toS3Error(err: unknown): S3Error {

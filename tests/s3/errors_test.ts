@@ -4,13 +4,14 @@ import { withServer } from "../helpers/server.ts";
 import { type RawRequest, rawRequest } from "../helpers/sign.ts";
 import { assertS3Error, xmlValue } from "../helpers/s3.ts";
 
-Deno.test("errors are S3 XML and every answer carries x-amz-request-id", async (t) => {
+Deno.test("errors are S3 XML and every answer carries x-amz-request-id and Server", async (t) => {
   await withServer(async (server) => {
     const ids: string[] = [];
     const send = async (req: RawRequest) => {
       const r = await rawRequest(server, req);
       const id = r.headers.get("x-amz-request-id");
       assert.ok(id, `${req.method} ${req.path} answered ${r.status} without x-amz-request-id`);
+      assert.equal(r.headers.get("server"), "vStash", `${req.method} ${req.path}: Server`);
       ids.push(id);
       return r;
     };

@@ -1,5 +1,5 @@
 import { StorageError } from "../../storage/errors.ts";
-import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
+import { ownedBucket, respond, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { readSmallBody } from "../ingest.ts";
 import { S3Error } from "../errors.ts";
 import { ownerOf } from "../owner.ts";
@@ -18,7 +18,7 @@ const MAX_CREATE_BUCKET_XML = 64 * 1024;
  * behaviour there) and BucketAlreadyOwnedByYou elsewhere; another owner's name is
  * BucketAlreadyExists.
  */
-export async function createBucket(ctx: S3Context): Promise<Response> {
+export async function createBucket(ctx: S3Context): Promise<S3Answer> {
   const body = await readSmallBody(ctx, MAX_CREATE_BUCKET_XML);
   const location = body.trim() ? parseCreateBucketConfiguration(body).locationConstraint : null;
   const serverRegion = ctx.app.config.region;
@@ -51,20 +51,17 @@ export async function createBucket(ctx: S3Context): Promise<Response> {
       throw new S3Error("BucketAlreadyOwnedByYou", undefined, { BucketName: ctx.bucket });
     }
   }
-  return new Response(null, { status: 200, headers: { location: `/${ctx.bucket}` } });
+  return respond(ctx, null, 200, { location: `/${ctx.bucket}` });
 }
 
 /** HeadBucket: 200 with the bucket's region, or the error without a body. */
-export async function headBucket(ctx: S3Context): Promise<Response> {
+export async function headBucket(ctx: S3Context): Promise<S3Answer> {
   const bucket = await ownedBucket(ctx);
-  return new Response(null, {
-    status: 200,
-    headers: { "x-amz-bucket-region": bucket.record.region },
-  });
+  return respond(ctx, null, 200, { "x-amz-bucket-region": bucket.record.region });
 }
 
 /** DeleteBucket: only when empty; incomplete multipart uploads are aborted with it. */
-export async function deleteBucket(ctx: S3Context): Promise<Response> {
+export async function deleteBucket(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   try {
     await ctx.app.store.deleteBucket(ctx.bucket);
@@ -74,26 +71,26 @@ export async function deleteBucket(ctx: S3Context): Promise<Response> {
     }
     throw err;
   }
-  return new Response(null, { status: 204 });
+  return respond(ctx, null, 204);
 }
 
 /** GetBucketLocation: empty for us-east-1, as Amazon answers. */
-export async function getBucketLocation(ctx: S3Context): Promise<Response> {
+export async function getBucketLocation(ctx: S3Context): Promise<S3Answer> {
   const bucket = await ownedBucket(ctx);
-  return xmlResponse(renderLocationConstraint(bucket.record.region));
+  return xmlResponse(ctx, renderLocationConstraint(bucket.record.region));
 }
 
 /** GetBucketVersioning: vStash never versions, which S3 shows as an empty configuration. */
-export async function getBucketVersioning(ctx: S3Context): Promise<Response> {
+export async function getBucketVersioning(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
-  return xmlResponse(renderVersioningConfiguration());
+  return xmlResponse(ctx, renderVersioningConfiguration());
 }
 
 /** GetBucketAcl / GetObjectAcl: the owner has FULL_CONTROL; there are no other grants. */
-export async function getAcl(ctx: S3Context): Promise<Response> {
+export async function getAcl(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   if (ctx.op.name === "GetObjectAcl" && !await ctx.app.store.objects.get(ctx.bucket, ctx.key)) {
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
   }
-  return xmlResponse(renderAccessControlPolicy({ owner: ownerOf(ctx.credential) }));
+  return xmlResponse(ctx, renderAccessControlPolicy({ owner: ownerOf(ctx.credential) }));
 }

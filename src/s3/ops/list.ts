@@ -1,5 +1,5 @@
 import type { ListPage } from "../../storage/listing.ts";
-import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
+import { ownedBucket, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { ownerOf } from "../owner.ts";
 import { renderListObjectsV1Result, renderListObjectsV2Result } from "../xml_list.ts";
@@ -9,7 +9,7 @@ import type { ListedObject } from "../xml_types.ts";
 const MAX_KEYS = 1000;
 
 /** ListObjects (V1): marker paging; NextMarker only with a delimiter, as S3 sends it. */
-export async function listObjectsV1(ctx: S3Context): Promise<Response> {
+export async function listObjectsV1(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   const common = commonParams(ctx);
   const marker = ctx.query.get("marker") ?? "";
@@ -19,23 +19,26 @@ export async function listObjectsV1(ctx: S3Context): Promise<Response> {
     startAfter: marker || null,
     maxKeys: common.maxKeys,
   });
-  return xmlResponse(renderListObjectsV1Result({
-    name: ctx.bucket,
-    prefix: common.prefix,
-    marker,
-    nextMarker: common.delimiter && page.isTruncated ? page.last ?? undefined : undefined,
-    maxKeys: common.maxKeys,
-    delimiter: common.delimiter ?? undefined,
-    encodingType: common.encodingType,
-    isTruncated: page.isTruncated,
-    contents: listed(page),
-    commonPrefixes: page.commonPrefixes,
-    owner: ownerOf(ctx.credential),
-  }));
+  return xmlResponse(
+    ctx,
+    renderListObjectsV1Result({
+      name: ctx.bucket,
+      prefix: common.prefix,
+      marker,
+      nextMarker: common.delimiter && page.isTruncated ? page.last ?? undefined : undefined,
+      maxKeys: common.maxKeys,
+      delimiter: common.delimiter ?? undefined,
+      encodingType: common.encodingType,
+      isTruncated: page.isTruncated,
+      contents: listed(page),
+      commonPrefixes: page.commonPrefixes,
+      owner: ownerOf(ctx.credential),
+    }),
+  );
 }
 
 /** ListObjectsV2: opaque continuation tokens, start-after, fetch-owner, KeyCount. */
-export async function listObjectsV2(ctx: S3Context): Promise<Response> {
+export async function listObjectsV2(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   const common = commonParams(ctx);
   const token = ctx.query.get("continuation-token");
@@ -47,23 +50,26 @@ export async function listObjectsV2(ctx: S3Context): Promise<Response> {
     startAfter: resumeAfter,
     maxKeys: common.maxKeys,
   });
-  return xmlResponse(renderListObjectsV2Result({
-    name: ctx.bucket,
-    prefix: common.prefix,
-    startAfter: startAfter ?? undefined,
-    continuationToken: token ?? undefined,
-    nextContinuationToken: page.isTruncated && page.last !== null
-      ? encodeToken(page.last)
-      : undefined,
-    keyCount: page.objects.length + page.commonPrefixes.length,
-    maxKeys: common.maxKeys,
-    delimiter: common.delimiter ?? undefined,
-    encodingType: common.encodingType,
-    isTruncated: page.isTruncated,
-    contents: listed(page),
-    commonPrefixes: page.commonPrefixes,
-    owner: ctx.query.get("fetch-owner") === "true" ? ownerOf(ctx.credential) : undefined,
-  }));
+  return xmlResponse(
+    ctx,
+    renderListObjectsV2Result({
+      name: ctx.bucket,
+      prefix: common.prefix,
+      startAfter: startAfter ?? undefined,
+      continuationToken: token ?? undefined,
+      nextContinuationToken: page.isTruncated && page.last !== null
+        ? encodeToken(page.last)
+        : undefined,
+      keyCount: page.objects.length + page.commonPrefixes.length,
+      maxKeys: common.maxKeys,
+      delimiter: common.delimiter ?? undefined,
+      encodingType: common.encodingType,
+      isTruncated: page.isTruncated,
+      contents: listed(page),
+      commonPrefixes: page.commonPrefixes,
+      owner: ctx.query.get("fetch-owner") === "true" ? ownerOf(ctx.credential) : undefined,
+    }),
+  );
 }
 
 /** `encoding-type`: absent, or `url` (any other value is refused, as S3 does). */

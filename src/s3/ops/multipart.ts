@@ -7,7 +7,7 @@ import {
   checksumHeaderName,
   parseChecksumAlgorithm,
 } from "../checksums.ts";
-import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
+import { ownedBucket, respond, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { copySourceData, parseCopySource } from "../copy_source.ts";
 import { S3Error } from "../errors.ts";
 import { ingestBody } from "../ingest.ts";
@@ -19,7 +19,7 @@ import { renderCopyPartResult, renderInitiateMultipartUploadResult } from "../xm
  * `x-amz-checksum-algorithm` makes every part carry (or get) that checksum, and
  * `x-amz-checksum-type` chooses how the object's checksum is formed.
  */
-export async function createMultipartUpload(ctx: S3Context): Promise<Response> {
+export async function createMultipartUpload(ctx: S3Context): Promise<S3Answer> {
   const bucket = await ownedBucket(ctx);
   const meta = storedHeaders(ctx.headers);
   const { algorithm, type } = uploadChecksum(ctx.headers);
@@ -40,6 +40,7 @@ export async function createMultipartUpload(ctx: S3Context): Promise<Response> {
     headers["x-amz-checksum-type"] = type;
   }
   return xmlResponse(
+    ctx,
     renderInitiateMultipartUploadResult({
       bucket: ctx.bucket,
       key: ctx.key,
@@ -115,7 +116,7 @@ function partNumberOf(ctx: S3Context): number {
  * UploadPart: the part streams to its own blob. With an upload checksum algorithm, a part
  * must use that algorithm; a part sent without one gets it computed.
  */
-export async function uploadPart(ctx: S3Context): Promise<Response> {
+export async function uploadPart(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   const partNumber = partNumberOf(ctx);
   const upload = await currentUpload(ctx);
@@ -135,11 +136,11 @@ export async function uploadPart(ctx: S3Context): Promise<Response> {
   await storePart(ctx, upload, part);
   const headers: Record<string, string> = { etag: part.etag };
   if (body.checksum) headers[checksumHeaderName(body.checksum.algorithm)] = body.checksum.value;
-  return new Response(null, { status: 200, headers });
+  return respond(ctx, null, 200, headers);
 }
 
 /** UploadPartCopy: a part made from (a range of) an existing object. */
-export async function uploadPartCopy(ctx: S3Context): Promise<Response> {
+export async function uploadPartCopy(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   const partNumber = partNumberOf(ctx);
   const upload = await currentUpload(ctx);
@@ -158,11 +159,14 @@ export async function uploadPartCopy(ctx: S3Context): Promise<Response> {
     checksumAlgorithm: copied.checksum?.algorithm ?? null,
   };
   await storePart(ctx, upload, part);
-  return xmlResponse(renderCopyPartResult({
-    etag: part.etag,
-    lastModified: new Date(part.lastModified),
-    checksums: copied.checksum ? { [copied.checksum.algorithm]: copied.checksum.value } : {},
-  }));
+  return xmlResponse(
+    ctx,
+    renderCopyPartResult({
+      etag: part.etag,
+      lastModified: new Date(part.lastModified),
+      checksums: copied.checksum ? { [copied.checksum.algorithm]: copied.checksum.value } : {},
+    }),
+  );
 }
 
 async function storePart(ctx: S3Context, upload: UploadRecord, part: PartRecord): Promise<void> {
@@ -177,9 +181,9 @@ async function storePart(ctx: S3Context, upload: UploadRecord, part: PartRecord)
 }
 
 /** AbortMultipartUpload: 204; the upload's parts are deleted. */
-export async function abortMultipartUpload(ctx: S3Context): Promise<Response> {
+export async function abortMultipartUpload(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   const upload = await currentUpload(ctx);
   await ctx.app.store.uploads.abort(ctx.bucket, ctx.key, upload.uploadId);
-  return new Response(null, { status: 204 });
+  return respond(ctx, null, 204);
 }

@@ -1,7 +1,7 @@
 import { StorageError } from "../../storage/errors.ts";
 import type { ObjectRecord, StoredChecksum } from "../../storage/records.ts";
 import { checksumHeaderName, checksumMismatchError } from "../checksums.ts";
-import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
+import { ownedBucket, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { readSmallBody } from "../ingest.ts";
 import { completeParts } from "../multipart_rules.ts";
@@ -13,7 +13,7 @@ import { currentUpload } from "./multipart.ts";
  * CompleteMultipartUpload: validates the client's part list against the stored parts and
  * commits the object in one KV atomic. No data is copied: the object is its parts.
  */
-export async function completeMultipartUpload(ctx: S3Context): Promise<Response> {
+export async function completeMultipartUpload(ctx: S3Context): Promise<S3Answer> {
   const bucket = await ownedBucket(ctx);
   const upload = await currentUpload(ctx);
   // Its x-amz-checksum-* headers describe the object (see verifyRequestChecksum).
@@ -50,6 +50,7 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<Response>
     headers["x-amz-checksum-type"] = record.checksum.type;
   }
   return xmlResponse(
+    ctx,
     renderCompleteMultipartUploadResult({
       location: `${base}/${ctx.bucket}/${encodeURIComponent(ctx.key).replaceAll("%2F", "/")}`,
       bucket: ctx.bucket,

@@ -1,6 +1,6 @@
 import { singleBlobObject } from "../../storage/records.ts";
 import { checksumHeaderName, parseChecksumAlgorithm } from "../checksums.ts";
-import { ownedBucket, type S3Context, xmlResponse } from "../context.ts";
+import { ownedBucket, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { copySourceData, parseCopySource } from "../copy_source.ts";
 import { S3Error } from "../errors.ts";
 import { storedHeaders } from "../object_headers.ts";
@@ -10,7 +10,7 @@ import { renderCopyObjectResult } from "../xml.ts";
  * CopyObject: metadata is copied (COPY, the default) or taken from this request (REPLACE).
  * Copying an object onto itself is only allowed with REPLACE, as in S3.
  */
-export async function copyObject(ctx: S3Context): Promise<Response> {
+export async function copyObject(ctx: S3Context): Promise<S3Answer> {
   const bucket = await ownedBucket(ctx);
   const source = parseCopySource(ctx.headers.get("x-amz-copy-source")!);
   const directive = (ctx.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
@@ -44,6 +44,7 @@ export async function copyObject(ctx: S3Context): Promise<Response> {
     headers[checksumHeaderName(record.checksum.algorithm)] = record.checksum.value;
   }
   return xmlResponse(
+    ctx,
     renderCopyObjectResult({
       etag: record.etag,
       lastModified: new Date(record.lastModified),

@@ -1,6 +1,6 @@
 import type { ObjectRecord } from "../../storage/records.ts";
 import { checkConditionals } from "../conditionals.ts";
-import { ownedBucket, type S3Context } from "../context.ts";
+import { ownedBucket, respond, type S3Answer, type S3Context } from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { objectBody } from "../object_body.ts";
 import { objectHeaders } from "../object_headers.ts";
@@ -10,7 +10,7 @@ import { type ByteRange, contentRange, parseRange } from "../range.ts";
 const OPEN_ATTEMPTS = 5;
 
 /** GetObject and HeadObject: headers, conditionals, Range and partNumber, then the bytes. */
-export async function getObject(ctx: S3Context): Promise<Response> {
+export async function getObject(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   const isHead = ctx.req.method === "HEAD";
   const partNumber = parsePartNumber(ctx.query.get("partNumber"));
@@ -44,10 +44,10 @@ export async function getObject(ctx: S3Context): Promise<Response> {
       headers["x-amz-mp-parts-count"] = String(selection.partsCount);
     }
     const status = partial ? 206 : 200;
-    if (isHead || length === 0) return new Response(null, { status, headers });
+    if (isHead || length === 0) return respond(ctx, null, status, headers);
 
     try {
-      return new Response(await responseBody(ctx, record, range), { status, headers });
+      return respond(ctx, await responseBody(ctx, record, range), status, headers);
     } catch (err) {
       // The blob went away between reading the record and opening the file: the object
       // was overwritten or deleted just now. Read it again.

@@ -1,6 +1,6 @@
 import { singleBlobObject } from "../../storage/records.ts";
 import { checksumHeaderName } from "../checksums.ts";
-import { ownedBucket, type S3Context } from "../context.ts";
+import { ownedBucket, respond, type S3Answer, type S3Context } from "../context.ts";
 import { ingestBody } from "../ingest.ts";
 import { storedHeaders } from "../object_headers.ts";
 
@@ -9,7 +9,7 @@ import { storedHeaders } from "../object_headers.ts";
  * Nothing of a failed upload (bad digest, short body, lost connection) is kept, and the
  * previous version stays readable until the commit.
  */
-export async function putObject(ctx: S3Context): Promise<Response> {
+export async function putObject(ctx: S3Context): Promise<S3Answer> {
   const bucket = await ownedBucket(ctx);
   const meta = storedHeaders(ctx.headers);
   const body = await ingestBody(ctx);
@@ -20,5 +20,5 @@ export async function putObject(ctx: S3Context): Promise<Response> {
     headers[checksumHeaderName(body.checksum.algorithm)] = body.checksum.value;
     headers["x-amz-checksum-type"] = body.checksum.type;
   }
-  return new Response(null, { status: 200, headers });
+  return respond(ctx, null, 200, headers);
 }

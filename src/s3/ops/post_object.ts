@@ -19,7 +19,14 @@ import {
   createMd5,
   fromBase64Strict,
 } from "../checksums.ts";
-import { ownedBucket, type S3App, type S3Context, xmlResponse } from "../context.ts";
+import {
+  ownedBucket,
+  respond,
+  type S3Answer,
+  type S3App,
+  type S3Context,
+  xmlResponse,
+} from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { boundaryOf, FormDataReader } from "../form_data.ts";
 import { storedHeaders } from "../object_headers.ts";
@@ -60,7 +67,7 @@ export interface PostObjectRequest {
 export async function postObject(
   pre: PostObjectRequest,
   onAuthenticated: (ctx: S3Context) => void,
-): Promise<Response> {
+): Promise<S3Answer> {
   const { app, req } = pre;
   const boundary = boundaryOf(req.headers.get("content-type"));
   const length = req.headers.get("content-length");
@@ -102,6 +109,7 @@ export async function postObject(
         region: auth.region,
       },
       bytesIn: 0,
+      bytesOut: 0,
     };
     onAuthenticated(ctx);
     if (!isValidBucketName(ctx.bucket)) {
@@ -120,7 +128,7 @@ export async function postObject(
     const file = await receiveFile(ctx, form, fields, range);
     const record = singleBlobObject(file, meta);
     await app.store.objects.put(bucket, key, record);
-    return postResponse(req, fields, ctx.bucket, key, record);
+    return postResponse(ctx, fields, record);
   } finally {
     if (ctx) ctx.bytesIn = payload.bytesRead;
     await form.close();
@@ -214,14 +222,9 @@ async function entityTooLarge(form: FormDataReader, seen: number, max: number): 
  * one it cannot interpret); else `success_action_status` 201 (a PostResponse document), 200,
  * or 204 for anything else. ETag and Location (the object's URL) come with every answer.
  */
-function postResponse(
-  req: Request,
-  fields: PostFormFields,
-  bucket: string,
-  key: string,
-  record: ObjectRecord,
-): Response {
-  const url = new URL(req.url);
+function postResponse(ctx: S3Context, fields: PostFormFields, record: ObjectRecord): S3Answer {
+  const { bucket, key } = ctx;
+  const url = new URL(ctx.req.url);
   const prefix = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
   const location = `${url.origin}${prefix}/${encodeURIComponent(key)}`;
   const headers: Record<string, string> = { etag: record.etag, location };
@@ -234,7 +237,7 @@ function postResponse(
     new URLSearchParams({ bucket, key, etag: record.etag }).toString(),
   );
   if (target !== null) {
-    return new Response(null, { status: 303, headers: { ...headers, location: target } });
+    return respond(ctx, null, 303, { ...headers, location: target });
   }
   switch (fields.get("success_action_status")?.value) {
     case "201": {
@@ -244,12 +247,12 @@ function postResponse(
         el("Key", key),
         el("ETag", record.etag),
       ], { xmlns: false });
-      return xmlResponse(body, { status: 201, headers });
+      return xmlResponse(ctx, body, { status: 201, headers });
     }
     case "200":
-      return new Response(null, { status: 200, headers });
+      return respond(ctx, null, 200, headers);
     default:
-      return new Response(null, { status: 204, headers });
+      return respond(ctx, null, 204, headers);
   }
 }
 
