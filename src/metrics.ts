@@ -3,7 +3,7 @@
  * counters and histograms that the S3 listener moves as requests finish, and gauges that are
  * read from storage when `/metrics` is scraped (so they cost nothing between scrapes).
  */
-import { memoized } from "./memo.ts";
+import { BoundedMap } from "./memo.ts";
 import type { Store } from "./storage/store.ts";
 
 type Labels = Record<string, string>;
@@ -27,14 +27,25 @@ export const LATENCY_BUCKETS = [
   60,
 ] as const;
 
+/** Label sets seen so far, by their names and values (length-prefixed, so never ambiguous). */
+const labelTexts = new BoundedMap<string, string>(10_000);
+
 /**
  * A label set as it appears between braces, with values escaped as the format requires.
- * Memoized by its JSON: it runs on every request, and label sets (operation, status) are few.
+ * Remembered: it runs several times on every request.
  */
-const labelTextOf = memoized(10_000, (json: string) => formatLabels(JSON.parse(json)));
-
 function labelText(labels: Labels): string {
-  return labelTextOf(JSON.stringify(labels));
+  let key = "";
+  for (const name in labels) {
+    const value = labels[name];
+    key += `${name.length}:${name}${value.length}:${value}`;
+  }
+  let text = labelTexts.get(key);
+  if (text === undefined) {
+    text = formatLabels(labels);
+    labelTexts.set(key, text);
+  }
+  return text;
 }
 
 function formatLabels(labels: Labels): string {

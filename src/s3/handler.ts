@@ -3,7 +3,7 @@ import { randomHex } from "../hex.ts";
 import { isDiskFull, StorageError } from "../storage/errors.ts";
 import { parseAddress } from "./address.ts";
 import { authenticate } from "./authenticate.ts";
-import { healthProbe } from "./health.ts";
+import { healthProbe, mayBeHealthProbe } from "./health.ts";
 import { type S3App, type S3Context, SERVER_HEADER } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { OPERATIONS } from "./operations.ts";
@@ -22,9 +22,15 @@ const AUTH_FAILURES = new Set(["SignatureDoesNotMatch", "InvalidAccessKeyId"]);
  * only that key, not everyone; guessing a key's secret is still throttled.
  */
 function claimedAccessKey(headers: Headers, query: Query): string {
-  const credential = /Credential=([^/,\s]+)/.exec(headers.get("authorization") ?? "")?.[1] ??
-    query.get("X-Amz-Credential")?.split("/")[0];
-  return credential ?? "-";
+  const authorization = headers.get("authorization");
+  const fromHeader = authorization === null
+    ? undefined
+    : /Credential=([^/,\s]+)/.exec(authorization)?.[1];
+  if (fromHeader !== undefined) return fromHeader;
+  const credential = query.get("X-Amz-Credential");
+  if (credential === null) return "-";
+  const slash = credential.indexOf("/");
+  return (slash < 0 ? credential : credential.slice(0, slash)) || "-";
 }
 
 /**
@@ -40,8 +46,10 @@ export function createS3Handler(
 
   return async (req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
     // Probes are answered before anything else and leave no log line (they come every second).
-    const probe = await healthProbe(req, app.store);
-    if (probe) return probe;
+    if (mayBeHealthProbe(req)) {
+      const probe = await healthProbe(req, app.store);
+      if (probe) return probe;
+    }
     const started = performance.now();
     const requestId = newRequestId();
     const remote = sourceOf(info);

@@ -2,6 +2,11 @@ import type { Store } from "../storage/store.ts";
 
 const PROBES = new Set(["/health/live", "/health/ready"]);
 
+/** A cheap first look, so other requests skip the (async) probe check. */
+export function mayBeHealthProbe(req: Request): boolean {
+  return (req.method === "GET" || req.method === "HEAD") && req.url.includes("/health/");
+}
+
 /**
  * Health probes on the S3 listener, for load balancers that only reach that port. They must
  * not shadow a bucket called `health`: only an anonymous GET or HEAD of exactly
@@ -12,8 +17,7 @@ const PROBES = new Set(["/health/live", "/health/ready"]);
  * @example const probe = await healthProbe(req, store); if (probe) return probe;
  */
 export async function healthProbe(req: Request, store: Store): Promise<Response | null> {
-  if (!req.url.includes("/health/")) return null;
-  if (req.method !== "GET" && req.method !== "HEAD") return null;
+  if (!mayBeHealthProbe(req)) return null;
   if (req.headers.has("authorization")) return null;
   // The raw path, as in address.ts: `new URL()` would resolve `/health/x/../live`.
   const target = req.url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
