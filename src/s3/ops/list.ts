@@ -13,25 +13,13 @@ export async function listObjectsV1(ctx: S3Context): Promise<S3Answer> {
   await ownedBucket(ctx);
   const common = commonParams(ctx);
   const marker = ctx.query.get("marker") ?? "";
-  const page = await ctx.app.store.listObjects(ctx.bucket, {
-    prefix: common.prefix,
-    delimiter: common.delimiter,
-    startAfter: marker || null,
-    maxKeys: common.maxKeys,
-  });
+  const { page, fields } = await listPage(ctx, common, marker || null);
   return xmlResponse(
     ctx,
     renderListObjectsV1Result({
-      name: ctx.bucket,
-      prefix: common.prefix,
+      ...fields,
       marker,
       nextMarker: common.delimiter && page.isTruncated ? page.last ?? undefined : undefined,
-      maxKeys: common.maxKeys,
-      delimiter: common.delimiter ?? undefined,
-      encodingType: common.encodingType,
-      isTruncated: page.isTruncated,
-      contents: listed(page),
-      commonPrefixes: page.commonPrefixes,
       owner: ownerOf(ctx.credential),
     }),
   );
@@ -44,32 +32,45 @@ export async function listObjectsV2(ctx: S3Context): Promise<S3Answer> {
   const token = ctx.query.get("continuation-token");
   const startAfter = ctx.query.get("start-after");
   const resumeAfter = token !== null ? decodeToken(token) : startAfter || null;
-  const page = await ctx.app.store.listObjects(ctx.bucket, {
-    prefix: common.prefix,
-    delimiter: common.delimiter,
-    startAfter: resumeAfter,
-    maxKeys: common.maxKeys,
-  });
+  const { page, fields } = await listPage(ctx, common, resumeAfter);
   return xmlResponse(
     ctx,
     renderListObjectsV2Result({
-      name: ctx.bucket,
-      prefix: common.prefix,
+      ...fields,
       startAfter: startAfter ?? undefined,
       continuationToken: token ?? undefined,
       nextContinuationToken: page.isTruncated && page.last !== null
         ? encodeToken(page.last)
         : undefined,
       keyCount: page.objects.length + page.commonPrefixes.length,
-      maxKeys: common.maxKeys,
-      delimiter: common.delimiter ?? undefined,
-      encodingType: common.encodingType,
-      isTruncated: page.isTruncated,
-      contents: listed(page),
-      commonPrefixes: page.commonPrefixes,
       owner: ctx.query.get("fetch-owner") === "true" ? ownerOf(ctx.credential) : undefined,
     }),
   );
+}
+
+/** One page of the bucket, and the result fields both ListObjects versions fill alike. */
+async function listPage(
+  ctx: S3Context,
+  common: ReturnType<typeof commonParams>,
+  startAfter: string | null,
+) {
+  const page = await ctx.app.store.listObjects(ctx.bucket, {
+    prefix: common.prefix,
+    delimiter: common.delimiter,
+    startAfter,
+    maxKeys: common.maxKeys,
+  });
+  const fields = {
+    name: ctx.bucket,
+    prefix: common.prefix,
+    maxKeys: common.maxKeys,
+    delimiter: common.delimiter ?? undefined,
+    encodingType: common.encodingType,
+    isTruncated: page.isTruncated,
+    contents: listed(page),
+    commonPrefixes: page.commonPrefixes,
+  };
+  return { page, fields };
 }
 
 /** `encoding-type`: absent, or `url` (any other value is refused, as S3 does). */
