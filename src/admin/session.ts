@@ -1,6 +1,6 @@
 import { constantTimeEqual } from "../auth/constant_time.ts";
-import { BoundedMap } from "../memo.ts";
 import { sha256Hex } from "../bootstrap.ts";
+import { BoundedMap } from "../memo.ts";
 
 /** The console's session cookie: HttpOnly, SameSite=Strict, never readable by scripts. */
 export const SESSION_COOKIE = "vstash_session";

@@ -19,8 +19,8 @@ import {
   toAmzDate,
   UNSIGNED_PAYLOAD,
 } from "./canonical.ts";
-import { parseQuery, type Query } from "../s3/query.ts";
 import { BoundedMap } from "../memo.ts";
+import { parseQuery, type Query } from "../s3/query.ts";
 import { constantTimeEqual } from "./constant_time.ts";
 import {
   MAX_PRESIGN_EXPIRES,

@@ -3,6 +3,7 @@
  * URL's query, and applies S3's checks that need no secret: shape, scope, clock skew, expiry.
  */
 import { S3Error } from "../s3/errors.ts";
+import type { Query } from "../s3/query.ts";
 import {
   EMPTY_SHA256,
   isoSeconds,
@@ -10,7 +11,6 @@ import {
   SIGV4_ALGORITHM as ALGORITHM,
   UNSIGNED_PAYLOAD,
 } from "./canonical.ts";
-import type { Query } from "../s3/query.ts";
 import type { SigV4Input } from "./sigv4.ts";
 
 /** Amazon S3 refuses requests whose clock is more than 15 minutes off. */

@@ -8,8 +8,8 @@ import { type S3App, type S3Context, SERVER_HEADER } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { OPERATIONS } from "./operations.ts";
 import { postObject } from "./ops/post_object.ts";
-import { resolveOperation, type S3Operation } from "./router.ts";
 import { parseQuery, type Query } from "./query.ts";
+import { resolveOperation, type S3Operation } from "./router.ts";
 import { renderError } from "./xml.ts";
 
 /** Signature failures that count against a source address and the access key it claims. */
