@@ -8,6 +8,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { adminFetch, assertApiError, type Json } from "../helpers/admin.ts";
 import { sdkError } from "../helpers/s3.ts";
+import { rawRequest } from "../helpers/sign.ts";
 import { withServer } from "../helpers/server.ts";
 
 /** The fields a test compares; time, ms and request ids differ from run to run. */
@@ -58,6 +59,14 @@ Deno.test("GET /activity lists the S3 listener's recent requests, newest first",
       const times = list.map((e) => Date.parse(e.time));
       assert.deepEqual(times, [...times].sort((a, b) => b - a), "newest first");
       assert.ok(Math.abs(Date.now() - times[0]) < 60_000, "times are now, not epoch offsets");
+    });
+
+    await t.step("an error answer's document counts as the bytes it sent", async () => {
+      const r = await rawRequest(server, { method: "GET", path: "/feed/still-missing" });
+      assert.equal(r.status, 404);
+      const [latest] = (await adminFetch(server, "GET", "/api/v1/activity?limit=1")).body.activity;
+      assert.deepEqual([latest.key, latest.status], ["still-missing", 404]);
+      assert.equal(latest.bytes_out, new TextEncoder().encode(r.text).length);
     });
 
     await t.step("limit picks the newest requests and is validated", async () => {
