@@ -10,3 +10,11 @@ export function hex(bytes: Uint8Array): string {
 export function randomHex(byteCount: number): string {
   return hex(crypto.getRandomValues(new Uint8Array(byteCount)));
 }
+
+/**
+ * A time-ordered id: 12 hex digits of epoch milliseconds, then `randomBytes` random bytes in
+ * hex, so ids sort by creation time (upload ids within a key, presign records in listings).
+ */
+export function timeOrderedId(randomBytes: number, now = Date.now()): string {
+  return now.toString(16).padStart(12, "0") + randomHex(randomBytes);
+}

@@ -1,4 +1,4 @@
-import { randomHex } from "../hex.ts";
+import { timeOrderedId } from "../hex.ts";
 import { K } from "./kv_keys.ts";
 
 /**
@@ -40,7 +40,7 @@ const PRESIGN_ID = /^[0-9a-f]{12}[0-9a-f]{16}$/;
 
 /** Time-ordered (12 hex digits of epoch ms) then random, so listings come out oldest first. */
 export function newPresignId(now = Date.now()): string {
-  return now.toString(16).padStart(12, "0") + randomHex(8);
+  return timeOrderedId(8, now);
 }
 
 export function isActive(r: PresignRecord, now: number): boolean {

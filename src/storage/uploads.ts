@@ -1,5 +1,5 @@
+import { timeOrderedId } from "../hex.ts";
 import type { BlobStore } from "./blobs.ts";
-import { randomHex } from "../hex.ts";
 import type { BucketEntry } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
 import { K } from "./kv_keys.ts";
@@ -10,7 +10,7 @@ import type { ObjectRecord, PartRecord, PartRuns, UploadRecord } from "./records
 
 /** Sorts by initiation time within a key, as S3 lists uploads of the same key. */
 export function newUploadId(): string {
-  return Date.now().toString(16).padStart(12, "0") + randomHex(12);
+  return timeOrderedId(12);
 }
 
 export interface UploadListQuery {
