@@ -15,29 +15,28 @@ const transfer = (mibPerSec: number, peakRssBytes = 100e6): Transfer => ({
 });
 const times = (p50Ms: number) => ({ pages: 10, entriesPerPage: 1000, p50Ms, p99Ms: 30, maxMs: 40 });
 
+function small(
+  id: string,
+  method: "GET" | "PUT",
+  connections: number,
+  vstash: number[],
+  ceiling: number[],
+): BenchResults["small"][number] {
+  return {
+    id,
+    method,
+    connections,
+    rounds: { vstash: vstash.map(round), ceiling: ceiling.map(round) },
+  };
+}
+
 /** Results where every target sits just on one side of its line. */
 function results(): BenchResults {
   return {
     small: [
       // Rounds 0.5, 0.6, 0.45: the median round ratio is 0.5; the ratio of medians, 600 / 1000.
-      {
-        id: "get-4k-c64",
-        method: "GET",
-        connections: 64,
-        rounds: {
-          vstash: [round(500), round(600), round(900)],
-          ceiling: [round(1000), round(1000), round(2000)],
-        },
-      },
-      {
-        id: "put-4k-c16",
-        method: "PUT",
-        connections: 16,
-        rounds: {
-          vstash: [round(79), round(79), round(79)],
-          ceiling: [round(100), round(100), round(100)],
-        },
-      },
+      small("get-4k-c64", "GET", 64, [500, 600, 900], [1000, 1000, 2000]),
+      small("put-4k-c16", "PUT", 16, [79, 79, 79], [100, 100, 100]),
     ],
     put256: {
       vstash: [transfer(90), transfer(91)],
