@@ -23,7 +23,7 @@ import {
   readCliToken,
   readPidFile,
 } from "../runtime_files.ts";
-import { openStore, type Store } from "../storage/store.ts";
+import { KV_FILE, openStore, type Store } from "../storage/store.ts";
 import { CommandError } from "./output.ts";
 
 /** A parsed management API answer. */
@@ -108,7 +108,7 @@ async function apiTarget(dataDir: string, url: string): Promise<Target> {
 }
 
 async function directTarget(config: Config): Promise<Target> {
-  const kvPath = join(config.dataDir, "meta.kv");
+  const kvPath = join(config.dataDir, KV_FILE);
   try {
     await Deno.stat(kvPath);
   } catch (err) {
@@ -201,7 +201,7 @@ function unreadable(path: string, err: unknown): CommandError {
  */
 async function keepOwner(dataDir: string, owner: Deno.FileInfo): Promise<void> {
   if (Deno.build.os === "windows" || owner.uid === null || owner.gid === null) return;
-  for (const name of ["meta.kv", "meta.kv-wal", "meta.kv-shm", "blobs", "tmp"]) {
+  for (const name of [KV_FILE, `${KV_FILE}-wal`, `${KV_FILE}-shm`, "blobs", "tmp"]) {
     const path = join(dataDir, name);
     const info = await Deno.lstat(path).catch(() => null);
     if (info && info.uid !== owner.uid) {

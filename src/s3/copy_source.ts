@@ -84,7 +84,12 @@ export function parseCopySourceRange(header: string, size: number): ByteRange {
 export async function copySourceData(
   ctx: S3Context,
   source: CopySource,
-  opts: { rangeHeader: string | null; algorithm: ChecksumAlgorithm | null },
+  opts: {
+    rangeHeader: string | null;
+    algorithm: ChecksumAlgorithm | null;
+    /** How many bytes of this source the copy may keep inline (CopyObject; parts: none). */
+    inlineUpTo?: (source: ObjectRecord) => number;
+  },
 ): Promise<{ source: ObjectRecord; copied: IngestedBody }> {
   await ownedBucket(ctx, source.bucket);
   for (let attempt = 1;; attempt++) {
@@ -107,7 +112,10 @@ export async function copySourceData(
     }
     const algorithm = opts.algorithm ?? record.checksum?.algorithm ?? null;
     try {
-      const copied = await copyRange(ctx, record, range, algorithm);
+      const copied = await copyRange(ctx, record, range, {
+        algorithm,
+        inlineUpTo: opts.inlineUpTo?.(record) ?? 0,
+      });
       return { source: record, copied };
     } catch (err) {
       // The source was overwritten or deleted while we opened it: look again.
@@ -120,13 +128,14 @@ async function copyRange(
   ctx: S3Context,
   record: ObjectRecord,
   range: ByteRange,
-  algorithm: ChecksumAlgorithm | null,
+  opts: { algorithm: ChecksumAlgorithm | null; inlineUpTo: number },
 ): Promise<IngestedBody> {
-  const checksum = algorithm ? createChecksum(algorithm) : null;
+  const checksum = opts.algorithm ? createChecksum(opts.algorithm) : null;
   const source = range.end >= range.start ? await objectBody(ctx.app.store, record, range) : null;
   try {
     const blob = await ingestBlob(ctx.app.store.blobs, source, {
       maxBytes: MAX_BLOB_BYTES,
+      inlineUpTo: opts.inlineUpTo,
       tap: (chunk) => checksum?.update(chunk),
     });
     return {

@@ -22,8 +22,10 @@ import { S3Error } from "./errors.ts";
 
 /** A request body that is now a durable blob, with everything S3 derives from its bytes. */
 export interface IngestedBody {
-  /** null for an empty body: empty objects have no file. */
+  /** null for an empty body (empty objects have no file) and for inline bytes. */
   blobId: string | null;
+  /** The bytes, when the body fit in `inlineUpTo` (see ingestBlob). */
+  inline: Uint8Array<ArrayBuffer> | null;
   size: number;
   md5Hex: string;
   checksum: StoredChecksum | null;
@@ -127,6 +129,8 @@ export async function ingestBody(
     defaultAlgorithm?: ChecksumAlgorithm | null;
     /** A checksum the request sends must be of the default algorithm (multipart parts). */
     requireDefault?: boolean;
+    /** A body up to this size comes back as inline bytes, without a file (objects only). */
+    inlineUpTo?: number;
   } = {},
 ): Promise<IngestedBody> {
   const maxBytes = opts.maxBytes ?? MAX_BLOB_BYTES;
@@ -139,6 +143,7 @@ export async function ingestBody(
   try {
     const blob = await ingestBlob(ctx.app.store.blobs, body.chunks, {
       maxBytes,
+      inlineUpTo: opts.inlineUpTo,
       tap: body.tap,
       beforeCommit: ({ md5 }) => void (checksum = body.verify(md5)),
     });

@@ -13,6 +13,9 @@ export async function objectBody(
   record: ObjectRecord,
   range: ByteRange,
 ): Promise<ReadableStream<Uint8Array>> {
+  if (record.layout.kind === "inline") {
+    return ReadableStream.from([record.layout.bytes.subarray(range.start, range.end + 1)]);
+  }
   if (record.layout.kind === "single") {
     if (!record.layout.blobId) throw new Deno.errors.NotFound("empty object has no blob");
     return await blobBody(store.blobs, record.layout.blobId, range, record.size);

@@ -4,8 +4,10 @@ import type { BlobStore, BlobWriter } from "./blobs.ts";
 
 /** A body that is now a durable blob, with its MD5 (the ETag S3 derives from the bytes). */
 export interface IngestedBlob {
-  /** null for an empty body: empty objects and parts have no file. */
+  /** null for an empty body (empty objects and parts have no file) and for inline bytes. */
   blobId: string | null;
+  /** The whole body, when it fit in `inlineUpTo`: it goes into the record, not a file. */
+  inline: Uint8Array<ArrayBuffer> | null;
   size: number;
   md5Hex: string;
 }
@@ -13,6 +15,11 @@ export interface IngestedBlob {
 export interface IngestOptions {
   /** More bytes than this and the blob is dropped with BlobTooLarge. */
   maxBytes: number;
+  /**
+   * A non-empty body of at most this many bytes is returned as `inline` bytes and no file is
+   * written (see INLINE_MAX_BYTES). Absent or 0: every non-empty body becomes a file.
+   */
+  inlineUpTo?: number;
   /** Sees every chunk before it is written: extra digests (a CRC, a SHA-256). */
   tap?: (chunk: Uint8Array) => void;
   /**
@@ -57,7 +64,9 @@ export class BodyReadError extends Error {
 /**
  * Streams a body into a new blob, chunk by chunk (never the whole body in memory), hashing
  * MD5 as it goes, and makes the blob durable only once every byte arrived within the cap.
- * On any failure the temp file is removed and the error thrown: nothing is kept.
+ * On any failure the temp file is removed and the error thrown: nothing is kept. The first
+ * `inlineUpTo` bytes are held in memory before any file is made; a body that ends within
+ * them comes back as `inline` bytes and never touches the disk here.
  *
  * @example const { blobId, size, md5Hex } = await ingestBlob(store.blobs, req.body, { maxBytes: MAX_BLOB_BYTES });
  */
@@ -67,7 +76,9 @@ export async function ingestBlob(
   opts: IngestOptions,
 ): Promise<IngestedBlob> {
   const md5 = createHash("md5");
+  const inlineUpTo = opts.inlineUpTo ?? 0;
   let blob: BlobWriter | null = null;
+  let held: Uint8Array[] = [];
   let size = 0;
   try {
     if (source !== null) {
@@ -93,7 +104,18 @@ export async function ingestBlob(
           await Promise.resolve(chunks.return?.()).catch(() => {});
           throw new BlobTooLarge(opts.maxBytes);
         }
-        blob ??= await blobs.create();
+        if (blob === null && size <= inlineUpTo) {
+          md5.update(chunk);
+          opts.tap?.(chunk);
+          // A copy: the source may reuse its buffer for the next chunk.
+          held.push(chunk.slice());
+          continue;
+        }
+        if (blob === null) {
+          blob = await blobs.create();
+          for (const early of held) await blob.write(early);
+          held = [];
+        }
         // The write runs on the runtime's file thread while MD5 (the slowest step of a
         // large PUT) runs here: the two overlap instead of taking turns.
         const written = blob.write(chunk);
@@ -105,7 +127,8 @@ export async function ingestBlob(
     const md5Raw = new Uint8Array(md5.digest());
     opts.beforeCommit?.({ size, md5: md5Raw });
     const blobId = blob ? await (blob as BlobWriter).commit() : null;
-    return { blobId, size, md5Hex: hex(md5Raw) };
+    const inline = blob === null && size > 0 ? concat(held, size) : null;
+    return { blobId, inline, size, md5Hex: hex(md5Raw) };
   } catch (err) {
     await (blob as BlobWriter | null)?.abort();
     throw err;
@@ -130,4 +153,14 @@ async function nextWithin(
     // A read still pending after a timeout may fail later; nobody waits for it any more.
     read.catch(() => {});
   }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
 }

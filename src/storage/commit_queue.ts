@@ -19,6 +19,8 @@ export interface CommitIntent {
   mutate(op: Deno.AtomicOperation): void;
   /** Bytes of KV keys the intent adds to the atomic (KV allows 80 KiB per atomic). */
   keyBytes: number;
+  /** Bytes of values it adds, roughly (KV allows 800 KiB of keys and values per atomic). */
+  valueBytes: number;
 }
 
 export type CommitResult = { ok: true; versionstamp: string } | { ok: false };
@@ -29,10 +31,14 @@ interface Queued {
   reject(err: unknown): void;
 }
 
-/** KV's limits per atomic, with headroom: 100 checks, 1000 mutations, 80 KiB of keys. */
+/**
+ * KV's limits per atomic, with headroom: 100 checks, 1000 mutations, 80 KiB of keys, 800 KiB
+ * in all (values include small objects' bytes).
+ */
 const MAX_CHECKS = 90;
 const MAX_INTENTS = 40;
 const MAX_KEY_BYTES = 60 * 1024;
+const MAX_VALUE_BYTES = 512 * 1024;
 
 export class CommitQueue {
   readonly #kv: Deno.Kv;
@@ -69,16 +75,19 @@ export class CommitQueue {
     const taken = new Set<string>();
     let checks = 0;
     let keyBytes = 0;
+    let valueBytes = 0;
     for (const q of this.#queue) {
       const fits = batch.length < MAX_INTENTS &&
         checks + q.intent.checks.length <= MAX_CHECKS &&
         keyBytes + q.intent.keyBytes <= MAX_KEY_BYTES &&
+        valueBytes + q.intent.valueBytes <= MAX_VALUE_BYTES &&
         !taken.has(q.intent.exclusive);
       if (fits || batch.length === 0) {
         batch.push(q);
         taken.add(q.intent.exclusive);
         checks += q.intent.checks.length;
         keyBytes += q.intent.keyBytes;
+        valueBytes += q.intent.valueBytes;
       } else rest.push(q);
     }
     this.#queue = rest;

@@ -5,7 +5,13 @@ import { RecordCache } from "./record_cache.ts";
 import { CommitQueue, keyBytes } from "./commit_queue.ts";
 import { K, u64Delta } from "./kv_keys.ts";
 import type { GarbageRecord, PartStore } from "./parts.ts";
-import { type BlobLayout, encodeListEntry, type ObjectRecord, type PartRecord } from "./records.ts";
+import {
+  type BlobLayout,
+  encodeListEntry,
+  type ObjectRecord,
+  type PartRecord,
+  recordBytes,
+} from "./records.ts";
 
 /** How many keys one DeleteObjects atomic handles: each needs a check, KV allows 100. */
 const DELETE_BATCH = 90;
@@ -100,6 +106,7 @@ export class ObjectStore {
           checks,
           mutate,
           keyBytes: 3 * keyBytes(K.object(name, key)) + 200,
+          valueBytes: recordBytes(rec),
         });
       }
       if (res.ok) {

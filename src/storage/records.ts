@@ -3,6 +3,7 @@
  * migration, or keep reading the old shape (as StoredListEntry does). Times are epoch
  * milliseconds; ETags carry their quotes as S3 sends them.
  */
+import { INLINE_MAX_BYTES } from "./limits.ts";
 
 export interface CredentialRecord {
   id: number;
@@ -42,12 +43,14 @@ export interface StoredChecksum {
 }
 
 /**
- * Where an object's bytes are: one blob, or the parts of a completed multipart upload.
- * A completed upload's part records are its manifest; `runs` lists, as inclusive
- * [first, last] part-number ranges, which of them the completion kept.
+ * Where an object's bytes are: one blob, the record itself (objects up to INLINE_MAX_BYTES),
+ * or the parts of a completed multipart upload. A completed upload's part records are its
+ * manifest; `runs` lists, as inclusive [first, last] part-number ranges, which of them the
+ * completion kept.
  */
 export type BlobLayout =
   | { kind: "single"; blobId: string | null } // null: an empty object has no file
+  | { kind: "inline"; bytes: Uint8Array<ArrayBuffer> }
   | { kind: "parts"; uploadId: string; partCount: number; runs: PartRuns };
 
 /** Part numbers as sorted, inclusive [first, last] runs: 1..10000 is [[1, 10000]]. */
@@ -186,12 +189,18 @@ function listEntryOfV0(t: ListTupleV0): ListEntry {
 }
 
 /**
- * The record of an object made of one new blob (PUT, POST, copy, console upload): its
- * ETag is the quoted MD5 of the bytes, and it is new as of `now`.
+ * The record of an object made of one new blob or inline bytes (PUT, POST, copy, console
+ * upload): its ETag is the quoted MD5 of the bytes, and it is new as of `now`.
  */
 export function singleBlobObject(
-  body: { blobId: string | null; size: number; md5Hex: string; checksum: StoredChecksum | null },
-  meta: { headers: Partial<Record<ContentHeader, string>>; userMeta: Record<string, string> },
+  body: {
+    blobId: string | null;
+    inline?: Uint8Array<ArrayBuffer> | null;
+    size: number;
+    md5Hex: string;
+    checksum: StoredChecksum | null;
+  },
+  meta: ObjectMeta,
   now = Date.now(),
 ): ObjectRecord {
   return {
@@ -202,8 +211,42 @@ export function singleBlobObject(
     headers: meta.headers,
     userMeta: meta.userMeta,
     checksum: body.checksum,
-    layout: { kind: "single", blobId: body.blobId },
+    layout: body.inline
+      ? { kind: "inline", bytes: body.inline }
+      : { kind: "single", blobId: body.blobId },
   };
+}
+
+/** The headers and user metadata stored with an object. */
+export interface ObjectMeta {
+  headers: Partial<Record<ContentHeader, string>>;
+  userMeta: Record<string, string>;
+}
+
+/**
+ * Headers and metadata longer than this keep an object's bytes out of its record: S3 caps
+ * user metadata at 2 KiB but not the content headers, and record plus bytes must stay
+ * under KV's 64 KiB value limit.
+ */
+const INLINE_META_MAX_CHARS = 8 * 1024;
+
+/** The stored size of a record and its listing entry, roughly: for KV's per-commit limits. */
+export function recordBytes(r: ObjectRecord): number {
+  const inline = r.layout.kind === "inline" ? r.layout.bytes.length : 0;
+  // Strings may be stored as UTF-16.
+  return 512 + inline + 2 * metaChars(r);
+}
+
+/** How many body bytes may go into the record of an object with this metadata. */
+export function inlineLimitFor(meta: ObjectMeta): number {
+  return metaChars(meta) <= INLINE_META_MAX_CHARS ? INLINE_MAX_BYTES : 0;
+}
+
+function metaChars(meta: ObjectMeta): number {
+  let chars = 0;
+  for (const v of Object.values(meta.headers)) chars += v.length;
+  for (const [k, v] of Object.entries(meta.userMeta)) chars += k.length + v.length;
+  return chars;
 }
 
 export interface UploadRecord {

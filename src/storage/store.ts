@@ -78,20 +78,23 @@ export class Store {
   }
 }
 
+/** The Deno KV file in the data directory: metadata, and the bytes of small objects. */
+export const KV_FILE = "meta.kv";
+
 const SCHEMA_KEY = ["schema"];
 const SCHEMA_VERSION = 1;
 
 /**
  * Opens (creating when needed) the data directory: `meta.kv` for Deno KV, `blobs/` and
  * `tmp/`. The directory is private to the service user (0700) and the KV files, which hold
- * secret keys, are 0600.
+ * secret keys and small objects' bytes, are 0600.
  */
 export async function openStore(
   dataDir: string,
   onError: (msg: string, err: unknown) => void,
 ): Promise<Store> {
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const kvPath = join(dataDir, "meta.kv");
+  const kvPath = join(dataDir, KV_FILE);
   const kv = await Deno.openKv(kvPath);
   if (Deno.build.os !== "windows") {
     await Deno.chmod(dataDir, 0o700);

@@ -4,6 +4,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -11,6 +12,7 @@ import {
 import { adminFetch, assertApiError } from "../helpers/admin.ts";
 import { sdkError } from "../helpers/s3.ts";
 import { withServer } from "../helpers/server.ts";
+import { INLINE_MAX_BYTES } from "../../src/storage/limits.ts";
 
 const MiB = 1024 * 1024;
 const objectPath = (bucket: string, key: string) =>
@@ -44,11 +46,35 @@ Deno.test("objects written over S3 show in the API as S3 reports them", async (t
       assert.equal(r.body.created_at, r.body.updated_at);
     });
 
-    await t.step("storage_path is the blob file under the data directory", async () => {
-      const r = await adminFetch(server, "GET", objectPath("media", "photos/vacation.jpg"));
+    await t.step("storage_path of an object over 16 KiB is its blob file", async () => {
+      const size = INLINE_MAX_BYTES + 1;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: "media",
+          Key: "photos/big.jpg",
+          Body: new Uint8Array(size),
+        }),
+      );
+      const r = await adminFetch(server, "GET", objectPath("media", "photos/big.jpg"));
       assert.match(r.body.storage_path, /^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{32}$/);
       const info = await Deno.stat(join(server.dataDir, r.body.storage_path));
-      assert.equal(info.size, 2048);
+      assert.equal(info.size, size);
+      await s3.send(new DeleteObjectCommand({ Bucket: "media", Key: "photos/big.jpg" }));
+    });
+
+    await t.step("storage_path of an object up to 16 KiB is the KV file it lives in", async () => {
+      const r = await adminFetch(server, "GET", objectPath("media", "photos/vacation.jpg"));
+      assert.equal(r.body.storage_path, "meta.kv");
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: "media",
+          Key: "photos/edge.jpg",
+          Body: new Uint8Array(INLINE_MAX_BYTES),
+        }),
+      );
+      const edge = await adminFetch(server, "GET", objectPath("media", "photos/edge.jpg"));
+      assert.deepEqual([edge.body.size, edge.body.storage_path], [INLINE_MAX_BYTES, "meta.kv"]);
+      await s3.send(new DeleteObjectCommand({ Bucket: "media", Key: "photos/edge.jpg" }));
     });
 
     await t.step("a multipart object shows its parts and its first part's file", async () => {

@@ -14,6 +14,7 @@
  */
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { INLINE_MAX_BYTES } from "../../src/storage/limits.ts";
 import type { GarbageRecord } from "../../src/storage/parts.ts";
 import {
   decodeListEntry,
@@ -148,6 +149,12 @@ export async function inspectDataDir(
     totals.set(bucket, t);
     if (!buckets.has(bucket)) problems.push(`${what}: its bucket does not exist`);
     const layout = rec.layout;
+    if (layout.kind === "inline") {
+      if (layout.bytes.length !== rec.size || rec.size === 0 || rec.size > INLINE_MAX_BYTES) {
+        problems.push(`${what}: ${layout.bytes.length} inline bytes, object says ${rec.size}`);
+      }
+      continue;
+    }
     if (layout.kind === "single") {
       if (layout.blobId === null) {
         if (rec.size !== 0) problems.push(`${what}: ${rec.size} bytes but no blob`);

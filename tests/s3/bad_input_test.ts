@@ -13,6 +13,7 @@ import {
 } from "../helpers/sign.ts";
 import { checksumOf, md5Base64 } from "../helpers/checksums.ts";
 import { assertNoObject, assertObject, assertS3Error, listAllKeys, utf8 } from "../helpers/s3.ts";
+import { INLINE_MAX_BYTES } from "../../src/storage/limits.ts";
 
 const PRECIOUS = "the original bytes, which no bad request may change";
 const STORED: Record<string, string> = {
@@ -274,7 +275,10 @@ Deno.test("bad input leaves stored data intact", async (t) => {
       ["/vault/./dot/./segments", "./dot/./segments"],
       ["/vault/..", ".."],
     ];
-    const marker = (key: string) => `traversal payload for ${key} ${crypto.randomUUID()}`;
+    // Over the inline limit, so each payload is a file of its own under blobs/.
+    const PAYLOAD_BYTES = INLINE_MAX_BYTES + 100;
+    const marker = (key: string) =>
+      `traversal payload for ${key} ${crypto.randomUUID()} `.padEnd(PAYLOAD_BYTES, ".");
     const payloads = new Map(traversal.map(([, key]) => [key, marker(key)]));
 
     await step("keys like ../../etc/passwd, a/../b and %2e%2e/ are stored as keys", async () => {
@@ -305,7 +309,7 @@ Deno.test("bad input leaves stored data intact", async (t) => {
         for await (const e of Deno.readDir(dir)) {
           const p = join(dir, e.name);
           if (e.isDirectory) await walk(p);
-          else if (e.isFile && (await Deno.stat(p)).size < 4096) {
+          else if (e.isFile && (await Deno.stat(p)).size === PAYLOAD_BYTES) {
             if (wanted.has(await Deno.readTextFile(p).catch(() => ""))) found.push(p);
           }
         }

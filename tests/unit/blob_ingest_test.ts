@@ -50,9 +50,63 @@ Deno.test("ingestBlob() makes no file for an empty or absent body", async () => 
   await withBlobs(async (blobs, dir) => {
     for (const source of [null, chunks()]) {
       const r = await ingestBlob(blobs, source, { maxBytes: 10 });
-      assert.deepEqual(r, { blobId: null, size: 0, md5Hex: "d41d8cd98f00b204e9800998ecf8427e" });
+      assert.deepEqual(r, {
+        blobId: null,
+        inline: null,
+        size: 0,
+        md5Hex: "d41d8cd98f00b204e9800998ecf8427e",
+      });
     }
     assert.deepEqual(tmpFiles(dir), []);
+  });
+});
+
+/** A source that hands out the same buffer every time, refilled, as some streams do. */
+async function* reusedBuffer(count: number, size: number): AsyncGenerator<Uint8Array> {
+  const buf = new Uint8Array(size);
+  for (let i = 0; i < count; i++) {
+    buf.fill(i + 1);
+    yield buf;
+  }
+}
+
+const expectedReused = (count: number, size: number) => {
+  const out = new Uint8Array(count * size);
+  for (let i = 0; i < count; i++) out.fill(i + 1, i * size, (i + 1) * size);
+  return out;
+};
+
+Deno.test("ingestBlob() returns a body within inlineUpTo as bytes and writes no file", async () => {
+  await withBlobs(async (blobs, dir) => {
+    // Exactly at the limit, in chunks whose buffer the source reuses.
+    const r = await ingestBlob(blobs, reusedBuffer(4, 1000), {
+      maxBytes: 10_000,
+      inlineUpTo: 4000,
+    });
+    const want = expectedReused(4, 1000);
+    assert.equal(r.blobId, null);
+    assert.deepEqual(r.inline, want);
+    assert.equal(r.size, 4000);
+    assert.equal(r.md5Hex, createHash("md5").update(want).digest("hex"));
+    assert.deepEqual(tmpFiles(dir), []);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/blobs`)], [], "no blob directory either");
+  });
+});
+
+Deno.test("ingestBlob() writes a body that outgrows inlineUpTo to a file, early chunks first", async () => {
+  await withBlobs(async (blobs) => {
+    const seen: number[] = [];
+    const r = await ingestBlob(blobs, reusedBuffer(5, 1000), {
+      maxBytes: 10_000,
+      inlineUpTo: 4000,
+      tap: (c) => seen.push(c[0]),
+    });
+    const want = expectedReused(5, 1000);
+    assert.equal(r.inline, null);
+    assert.equal(r.size, 5000);
+    assert.deepEqual(seen, [1, 2, 3, 4, 5], "every chunk is tapped once, in order");
+    assert.deepEqual(await Deno.readFile(blobs.path(r.blobId!)), want);
+    assert.equal(r.md5Hex, createHash("md5").update(want).digest("hex"));
   });
 });
 

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { RecordCache } from "../../src/storage/record_cache.ts";
 import type { ObjectRecord } from "../../src/storage/records.ts";
 
-const rec = (etag: string) => ({ etag } as unknown as ObjectRecord);
+const rec = (etag: string, inlineBytes = 0) =>
+  ({
+    etag,
+    layout: inlineBytes > 0
+      ? { kind: "inline", bytes: new Uint8Array(inlineBytes) }
+      : { kind: "single", blobId: null },
+  }) as unknown as ObjectRecord;
 
 Deno.test("RecordCache keeps the newest state: a late read cannot undo a commit or a delete", () => {
   const cache = new RecordCache();
@@ -20,5 +26,23 @@ Deno.test("RecordCache forgets its oldest entries beyond its limit", () => {
   for (let i = 0; i < 5; i++) cache.offer("b", `k${i}`, "00000000000000010000", rec(`e${i}`));
   assert.equal(cache.get("b", "k0"), undefined);
   assert.equal(cache.get("b", "k1"), undefined);
+  assert.equal(cache.get("b", "k4")?.etag, "e4");
+});
+
+Deno.test("RecordCache holds at most its byte limit of inline objects, dropping the oldest", () => {
+  const cache = new RecordCache(100, 10_000);
+  for (let i = 0; i < 4; i++) cache.offer("b", `k${i}`, "00000000000000010000", rec(`e${i}`, 3000));
+  // 4 x 3000 > 10,000: the first went.
+  assert.equal(cache.get("b", "k0"), undefined);
+  assert.deepEqual([1, 2, 3].map((i) => cache.get("b", `k${i}`)?.etag), ["e1", "e2", "e3"]);
+  // Replacing an inline record by a file-backed one gives its bytes back: two more fit.
+  cache.offer("b", "k1", "00000000000000020000", rec("f1"));
+  cache.offer("b", "k4", "00000000000000010000", rec("e4", 3000));
+  assert.deepEqual(
+    [1, 2, 3, 4].map((i) => cache.get("b", `k${i}`)?.etag),
+    ["f1", "e2", "e3", "e4"],
+  );
+  // Records without inline bytes count only against the entry limit.
+  for (let i = 0; i < 50; i++) cache.offer("b", `plain${i}`, "00000000000000010000", rec("p"));
   assert.equal(cache.get("b", "k4")?.etag, "e4");
 });

@@ -3,7 +3,7 @@ import { createChecksum } from "../../s3/checksums.ts";
 import { objectBody } from "../../s3/object_body.ts";
 import { ingestBlob } from "../../storage/blob_ingest.ts";
 import { MAX_BLOB_BYTES } from "../../storage/limits.ts";
-import { singleBlobObject } from "../../storage/records.ts";
+import { inlineLimitFor, singleBlobObject } from "../../storage/records.ts";
 import type { AdminDeps, AdminEnv } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { pathBucket } from "../validate.ts";
@@ -35,15 +35,17 @@ export function objectBytesRoutes({ store, config, log }: AdminDeps): Hono<Admin
       );
     }
     const contentType = contentTypeOf(c);
+    const meta = { headers: contentType ? { "content-type": contentType } : {}, userMeta: {} };
     const crc = createChecksum("CRC32");
     const body = await ingestBlob(store.blobs, c.req.raw.body, {
       maxBytes: MAX_BLOB_BYTES,
+      inlineUpTo: inlineLimitFor(meta),
       tap: (chunk) => crc.update(chunk),
       idleTimeoutMs: config.bodyTimeoutSeconds * 1000,
     });
     const record = singleBlobObject(
       { ...body, checksum: { algorithm: "CRC32", value: crc.digestBase64(), type: "FULL_OBJECT" } },
-      { headers: contentType ? { "content-type": contentType } : {}, userMeta: {} },
+      meta,
     );
     await store.objects.put(entry, key, record);
     log.info("object uploaded", { bucket, key, size: body.size });

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { listEntryOfRecord, type ObjectRecord, type PartRecord } from "../../storage/records.ts";
-import type { Store } from "../../storage/store.ts";
+import { KV_FILE, type Store } from "../../storage/store.ts";
 import type { AdminDeps, AdminEnv } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { isString, nextCursor, pageRequest } from "../pagination.ts";
@@ -53,7 +53,7 @@ export async function objectDetails(store: Store, key: string, record: ObjectRec
   let blobId: string | null = null;
   let parts: PartRecord[] = [];
   if (record.layout.kind === "single") blobId = record.layout.blobId;
-  else {
+  else if (record.layout.kind === "parts") {
     parts = await store.objects.manifest(record.layout);
     blobId = parts.find((p) => p.blobId !== null)?.blobId ?? null;
   }
@@ -62,7 +62,12 @@ export async function objectDetails(store: Store, key: string, record: ObjectRec
     metadata: record.userMeta,
     checksum: checksumView(record.checksum),
     parts: parts.map(partView),
-    storage_path: blobId === null ? null : store.blobs.relativePath(blobId),
+    // Small objects live in their metadata record, inside the KV file.
+    storage_path: record.layout.kind === "inline"
+      ? KV_FILE
+      : blobId === null
+      ? null
+      : store.blobs.relativePath(blobId),
   };
 }
 

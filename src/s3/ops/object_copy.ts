@@ -1,4 +1,4 @@
-import { singleBlobObject } from "../../storage/records.ts";
+import { inlineLimitFor, singleBlobObject } from "../../storage/records.ts";
 import { checksumHeaderName, parseChecksumAlgorithm } from "../checksums.ts";
 import { ownedBucket, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { copySourceData, parseCopySource } from "../copy_source.ts";
@@ -36,6 +36,7 @@ export async function copyObject(ctx: S3Context): Promise<S3Answer> {
   const { source: src, copied } = await copySourceData(ctx, source, {
     rangeHeader: null,
     algorithm,
+    inlineUpTo: (src) => inlineLimitFor(replaced ?? src),
   });
   const record = singleBlobObject(copied, replaced ?? src);
   await ctx.app.store.objects.put(bucket, ctx.key, record);

@@ -69,6 +69,9 @@ function responseBody(
   range: ByteRange,
 ): Promise<BodyInit> {
   const layout = record.layout;
+  if (layout.kind === "inline") {
+    return Promise.resolve(layout.bytes.subarray(range.start, range.end + 1));
+  }
   if (
     layout.kind === "single" && layout.blobId && record.size <= READ_WHOLE_BELOW &&
     range.start === 0 && range.end === record.size - 1
@@ -84,7 +87,7 @@ async function selectPart(
   record: ObjectRecord,
   partNumber: number,
 ): Promise<{ range: ByteRange | null; partsCount: number | null }> {
-  if (record.layout.kind === "single") {
+  if (record.layout.kind !== "parts") {
     if (partNumber !== 1) throw new S3Error("InvalidPartNumber");
     return { range: record.size > 0 ? { start: 0, end: record.size - 1 } : null, partsCount: null };
   }
