@@ -136,6 +136,15 @@ try {
       });
     }
   }
+  // 4 KiB objects live in their KV record (INLINE_MAX_BYTES); 64 KiB ones are files, so
+  // this row shows the file path (temp file, fsync, rename, directory fsync) on its own.
+  specs.push({
+    workload: "put",
+    id: "put-64k-c16",
+    method: "PUT",
+    connections: 16,
+    bodyBytes: 64 * 1024,
+  });
   specs.push({ workload: "delete", id: "delete-c16", method: "DELETE", connections: 16 });
   for (const spec of specs.filter((s) => selected.has(s.workload))) {
     log(`${spec.id}: ${config.rounds} rounds × ${config.seconds} s per server`);

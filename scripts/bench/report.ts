@@ -5,7 +5,7 @@
 import type { ListResult } from "./listing.ts";
 import { THREAD_GROUPS, type ThreadGroup } from "./procs.ts";
 import { med, pairedRatio, type Sides } from "./rounds.ts";
-import type { SmallResult } from "./small.ts";
+import { SMALL, type SmallResult } from "./small.ts";
 import type { Transfer } from "./transfers.ts";
 
 export interface BenchResults {
@@ -60,7 +60,9 @@ function smallRow(r: SmallResult): Row {
   const c = r.rounds.ceiling;
   const vOps = med(v, (x) => x.opsPerSec);
   const cOps = med(c, (x) => x.opsPerSec);
-  const label = r.method === "DELETE" ? "DELETE" : `${r.method} 4 KiB`;
+  const label = r.method === "DELETE"
+    ? "DELETE"
+    : `${r.method} ${(r.bodyBytes ?? SMALL) / 1024} KiB`;
   const errors = [...v, ...c].reduce((sum, x) => sum + x.errors, 0);
   return withTarget({
     id: r.id,

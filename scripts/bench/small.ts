@@ -1,5 +1,6 @@
 /**
- * The 4 KiB workloads: GET, HEAD and durable PUT at several concurrencies, and DELETE.
+ * The small-object workloads: 4 KiB GET, HEAD and durable PUT at several concurrencies, a
+ * 64 KiB PUT (above the inline limit, so a file per object), and DELETE.
  * Each runs as alternating timed rounds against vStash and the ceiling, after one short
  * warm-up per server. PUTs and DELETEs walk through pools of distinct keys; each server
  * keeps its own position so no round rewrites a key the previous one wrote.
@@ -18,6 +19,8 @@ export interface SmallSpec {
   id: string;
   method: "GET" | "HEAD" | "PUT" | "DELETE";
   connections: number;
+  /** PUT body size; SMALL unless given. */
+  bodyBytes?: number;
 }
 
 export interface SmallContext {
@@ -104,7 +107,7 @@ export class SmallState {
       url: server.url,
       pathsFile: await this.pathsFor(spec.method),
       method: spec.method,
-      bodyBytes: spec.method === "PUT" ? SMALL : 0,
+      bodyBytes: spec.method === "PUT" ? spec.bodyBytes ?? SMALL : 0,
       connections: spec.connections,
       seconds,
       offset: positions?.[server.name] ?? 0,

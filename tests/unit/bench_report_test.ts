@@ -37,6 +37,7 @@ function results(): BenchResults {
       // Rounds 0.5, 0.6, 0.45: the median round ratio is 0.5; the ratio of medians, 600 / 1000.
       small("get-4k-c64", "GET", 64, [500, 600, 900], [1000, 1000, 2000]),
       small("put-4k-c16", "PUT", 16, [79, 79, 79], [100, 100, 100]),
+      { ...small("put-64k-c16", "PUT", 16, [50], [100]), bodyBytes: 64 * 1024 },
     ],
     put256: {
       vstash: [transfer(90), transfer(91)],
@@ -76,5 +77,6 @@ Deno.test("the bench's table shows every row with its verdict", () => {
   assert.match(line("GET 4 KiB, c=64")!, /\| 0\.50 \| ratio ≥ 0\.5: \*\*PASS\*\* \|/);
   assert.match(line("PUT 4 KiB, c=16")!, /\| 0\.79 \| ratio ≥ 0\.8: \*\*FAIL\*\* \|/);
   assert.match(line("Peak server RSS")!, /\| MB \| 151 \| 100 \|/);
+  assert.match(line("PUT 64 KiB, c=16")!, /\| 0\.50 \|  \|/, "the file-path PUT has no target");
   assert.equal(table.split("\n").length, 2 + buildRows(results()).length);
 });
