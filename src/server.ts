@@ -54,6 +54,9 @@ export async function startServer(
     config.dataDir,
     (msg, err) => log.error(msg, { error: String(err) }),
   );
+  if (store.upgrade && store.upgrade.objectsIndexed > 0) {
+    log.info("data directory upgraded: folder index built", { ...store.upgrade });
+  }
   const firstStart = await bootstrap(store, env);
 
   const metrics = new ServerMetrics(store, startedAt);

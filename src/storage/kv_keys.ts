@@ -21,6 +21,12 @@ export const K = {
   listing: (bucket: string, key: string) => ["lst", bucket, key],
   listings: (bucket: string) => ["lst", bucket],
 
+  /** The folder index (folders.ts): entries of `folder` (a key up to a "/", or ""). */
+  dirEntry: (bucket: string, folder: string, name: string) => ["dir", bucket, folder, name],
+  dirEntries: (bucket: string, folder: string) => ["dir", bucket, folder],
+  dirAll: (bucket: string) => ["dir", bucket],
+  dirEverything: () => ["dir"],
+
   /** A blob id is live while this reference exists; the sweeper deletes files without one. */
   blobRef: (blobId: string) => ["blob", blobId],
 

@@ -1,3 +1,5 @@
+import { folderIndexServes, listFolder } from "./folders.ts";
+import { compareUtf8, successor } from "./key_order.ts";
 import { K } from "./kv_keys.ts";
 import { decodeListEntry, type ListEntry, type StoredListEntry } from "./records.ts";
 
@@ -32,13 +34,16 @@ const PAGE_BATCH = 200;
 const FIRST_READ_AFTER_SKIP = 2;
 
 /**
- * One page of a bucket listing in UTF-8 byte order, with S3's delimiter rollup. The listing
- * reads bounded batches and, once a key rolls up into a common prefix, continues right
- * after that prefix: a folder of 100,000 keys costs one read, not 100,000.
+ * One page of a bucket listing in UTF-8 byte order, with S3's delimiter rollup. Delimiter
+ * "/" listings come from the folder index (folders.ts) when it covers the prefix. Otherwise
+ * the listing reads bounded batches of the flat index and, once a key rolls up into a
+ * common prefix, continues right after that prefix: a folder of 100,000 keys costs one read,
+ * not 100,000.
  *
  * @example await listObjects(kv, "photos", { prefix: "2024/", delimiter: "/", startAfter: null, maxKeys: 1000 })
  */
 export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Promise<ListPage> {
+  if (folderIndexServes(q)) return await listFolder(kv, bucket, q);
   const page: ListPage = { objects: [], commonPrefixes: [], isTruncated: false, last: null };
   if (q.maxKeys <= 0) return page;
   // `from` is inclusive; keys equal to startAfter are skipped below.
@@ -50,6 +55,9 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
   let batch = Math.min(q.maxKeys + 1, PAGE_BATCH);
 
   while (true) {
+    // A start-after past the prefix's range (or a skip to its very end) leaves nothing; KV
+    // refuses a range whose start lies after its end.
+    if (end !== null && compareUtf8(from, end) >= 0) return page;
     const selector: Deno.KvListSelector = end === null
       ? { prefix: K.listings(bucket), start: K.listing(bucket, from) }
       : { start: K.listing(bucket, from), end: K.listing(bucket, end) };
@@ -94,39 +102,4 @@ export async function listObjects(kv: Deno.Kv, bucket: string, q: ListQuery): Pr
 function truncated(page: ListPage): ListPage {
   page.isTruncated = true;
   return page;
-}
-
-/**
- * Compares two strings in UTF-8 byte order (= code point order), the order of KV and of S3
- * listings. JavaScript's `<` compares UTF-16 code units and puts characters outside the BMP
- * (surrogates, 0xD800-0xDFFF) before U+E000-U+FFFF, which would skip such keys after a marker.
- */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Move surrogates above U+E000-U+FFFF: code unit order becomes code point order.
-    if (x >= 0xd800) x = x < 0xe000 ? x + 0x2000 : x - 0x800;
-    if (y >= 0xd800) y = y < 0xe000 ? y + 0x2000 : y - 0x800;
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
-/**
- * The smallest string greater than every string that starts with `s`, in UTF-8 byte order
- * (the same as code point order), or null when there is none.
- */
-export function successor(s: string): string | null {
-  const cps = Array.from(s, (c) => c.codePointAt(0)!);
-  while (cps.length > 0) {
-    const last = cps.pop()!;
-    if (last < 0x10ffff) {
-      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
-      return String.fromCodePoint(...cps, next);
-    }
-  }
-  return null;
 }

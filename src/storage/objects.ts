@@ -3,6 +3,7 @@ import type { BucketEntry, BucketStore } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
 import { RecordCache } from "./record_cache.ts";
 import { CommitQueue, keyBytes } from "./commit_queue.ts";
+import { indexKeyCount, indexObject, unindexObject } from "./folders.ts";
 import { K, u64Delta } from "./kv_keys.ts";
 import type { GarbageRecord, PartStore } from "./parts.ts";
 import {
@@ -13,8 +14,12 @@ import {
   recordBytes,
 } from "./records.ts";
 
-/** How many keys one DeleteObjects atomic handles: each needs a check, KV allows 100. */
-const DELETE_BATCH = 90;
+/**
+ * What one DeleteObjects atomic may hold, within KV's per-atomic limits (100 checks, 1000
+ * mutations, 80 KiB of keys): each key needs a check, and its record, listing and index
+ * entries go in the same commit.
+ */
+const DELETE_BATCH = { checks: 90, mutations: 900, keyBytes: 60 * 1024 };
 
 /**
  * Object metadata: commits that point keys at durable blobs, deletes, and cleanup of the
@@ -85,8 +90,10 @@ export class ObjectStore {
       const { record, apply } = await attempt();
       const old = await this.#kv.get<ObjectRecord>(K.object(name, key));
       const rec = old.value ? { ...record, createdAt: old.value.createdAt } : record;
+      const listed = encodeListEntry(rec);
       const mutate = (op: Deno.AtomicOperation) => {
-        op.set(K.object(name, key), rec).set(K.listing(name, key), encodeListEntry(rec));
+        op.set(K.object(name, key), rec).set(K.listing(name, key), listed);
+        indexObject(op, name, key, listed, !old.value);
         claimLayout(op, rec.layout, { bucket: name, key });
         if (old.value) releaseLayout(op, old.value.layout);
         else op.sum(K.bucketObjectCount(name), 1n);
@@ -105,7 +112,7 @@ export class ObjectStore {
           exclusive: `${name}/${key}`,
           checks,
           mutate,
-          keyBytes: 3 * keyBytes(K.object(name, key)) + 200,
+          keyBytes: (3 + indexKeyCount(key)) * keyBytes(K.object(name, key)) + 200,
           valueBytes: recordBytes(rec),
         });
       }
@@ -132,9 +139,7 @@ export class ObjectStore {
   /** Deletes up to 1000 keys in batched commits; missing keys map to null. */
   async deleteMany(bucket: string, keys: string[]): Promise<Map<string, ObjectRecord | null>> {
     const out = new Map<string, ObjectRecord | null>();
-    const unique = [...new Set(keys)];
-    for (let i = 0; i < unique.length; i += DELETE_BATCH) {
-      const batch = unique.slice(i, i + DELETE_BATCH);
+    for (const batch of deleteBatches(bucket, [...new Set(keys)])) {
       const deleted = await withRetry("delete objects", async () => {
         const entries = await this.#getMany(batch.map((k) => K.object(bucket, k)));
         const op = this.#kv.atomic();
@@ -145,6 +150,7 @@ export class ObjectStore {
           if (!e.value) continue;
           op.delete(e.key);
           op.delete(K.listing(bucket, e.key[2] as string));
+          unindexObject(op, bucket, e.key[2] as string);
           releaseLayout(op, e.value.layout);
           count++;
           bytes += e.value.size;
@@ -200,6 +206,31 @@ export class ObjectStore {
       throw new StorageError("BucketNotFound", name);
     }
   }
+}
+
+/** Keys grouped so that each group's delete fits one atomic (see DELETE_BATCH). */
+function deleteBatches(bucket: string, keys: string[]): string[][] {
+  const out: string[][] = [];
+  let batch: string[] = [];
+  let mutations = 0;
+  let bytes = 0;
+  for (const key of keys) {
+    const m = 4 + indexKeyCount(key);
+    const b = m * keyBytes(K.object(bucket, key));
+    const full = batch.length === DELETE_BATCH.checks ||
+      mutations + m > DELETE_BATCH.mutations || bytes + b > DELETE_BATCH.keyBytes;
+    if (full && batch.length > 0) {
+      out.push(batch);
+      batch = [];
+      mutations = 0;
+      bytes = 0;
+    }
+    batch.push(key);
+    mutations += m;
+    bytes += b;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
 }
 
 /** Marks the blobs of a new layout live, in the commit that makes them reachable. */

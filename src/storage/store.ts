@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { BlobStore } from "./blobs.ts";
 import { BucketStore } from "./buckets.ts";
 import { CredentialStore } from "./credentials.ts";
+import { buildFolderIndex, dropFolderIndex } from "./folders.ts";
 import { K } from "./kv_keys.ts";
 import { ObjectStore } from "./objects.ts";
 import { listObjects, type ListPage, type ListQuery } from "./listing.ts";
@@ -24,6 +25,8 @@ export class Store {
   readonly parts: PartStore;
   readonly uploads: UploadStore;
   readonly presigns: PresignStore;
+  /** Set when opening upgraded an older data directory (for the start-up log). */
+  upgrade: Upgrade | null = null;
 
   constructor(kv: Deno.Kv, blobs: BlobStore, onError: (msg: string, err: unknown) => void) {
     this.kv = kv;
@@ -60,6 +63,7 @@ export class Store {
   async deleteBucket(name: string): Promise<number> {
     const startedBefore = Date.now();
     await this.buckets.delete(name);
+    await dropFolderIndex(this.kv, name);
     return await this.uploads.abortAll(name, startedBefore);
   }
 
@@ -82,7 +86,31 @@ export class Store {
 export const KV_FILE = "meta.kv";
 
 const SCHEMA_KEY = ["schema"];
-const SCHEMA_VERSION = 1;
+/** The KV layout's version (kv_keys.ts). 2: the folder index (folders.ts). */
+const SCHEMA_VERSION = 2;
+
+/** What opening a data directory of an older layout did to it. */
+export interface Upgrade {
+  from: number | null;
+  objectsIndexed: number;
+  ms: number;
+}
+
+/** Brings a data directory's KV layout up to SCHEMA_VERSION before anything uses it. */
+async function migrate(kv: Deno.Kv): Promise<Upgrade | null> {
+  const schema = (await kv.get<number>(SCHEMA_KEY)).value;
+  if (schema === SCHEMA_VERSION) return null;
+  if (schema !== null && schema > SCHEMA_VERSION) {
+    throw new Error(
+      `the data directory was written by a newer vStash (layout ${schema}, this one knows ${SCHEMA_VERSION})`,
+    );
+  }
+  // Layout 1, or none: a new directory, or one from before layouts were numbered.
+  const started = performance.now();
+  const objectsIndexed = await buildFolderIndex(kv);
+  await kv.set(SCHEMA_KEY, SCHEMA_VERSION);
+  return { from: schema, objectsIndexed, ms: Math.round(performance.now() - started) };
+}
 
 /**
  * Opens (creating when needed) the data directory: `meta.kv` for Deno KV, `blobs/` and
@@ -102,10 +130,16 @@ export async function openStore(
       await Deno.chmod(kvPath + suffix, 0o600).catch(() => {});
     }
   }
-  // The KV layout's version (kv_keys.ts), the anchor for future migrations.
-  await kv.atomic().check({ key: SCHEMA_KEY, versionstamp: null }).set(SCHEMA_KEY, SCHEMA_VERSION)
-    .commit();
+  let upgrade: Upgrade | null;
+  try {
+    upgrade = await migrate(kv);
+  } catch (err) {
+    kv.close();
+    throw err;
+  }
   const blobs = new BlobStore(dataDir);
   await blobs.init();
-  return new Store(kv, blobs, onError);
+  const store = new Store(kv, blobs, onError);
+  store.upgrade = upgrade;
+  return store;
 }

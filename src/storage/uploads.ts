@@ -3,7 +3,7 @@ import type { BlobStore } from "./blobs.ts";
 import type { BucketEntry } from "./buckets.ts";
 import { RETRY, StorageError, withRetry } from "./errors.ts";
 import { K } from "./kv_keys.ts";
-import { compareUtf8 } from "./listing.ts";
+import { compareUtf8 } from "./key_order.ts";
 import type { ObjectStore } from "./objects.ts";
 import { type GarbageRecord, inRuns, type PartStore } from "./parts.ts";
 import type { ObjectRecord, PartRecord, PartRuns, UploadRecord } from "./records.ts";

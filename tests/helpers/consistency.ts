@@ -8,7 +8,8 @@
  * - every object's blob (single layout) or kept parts (parts layout) exist with their sizes;
  * - every ["blob", id] reference has its file and names an owner that points back at it;
  * - every part record belongs to a live upload, a completed object, or pending cleanup;
- * - the bucket counters equal the number and byte sum of the bucket's objects.
+ * - the bucket counters equal the number and byte sum of the bucket's objects;
+ * - the folder index holds exactly the objects and per-folder counts they imply.
  * Only after a clean stop (the startup sweep has run, nothing is in flight):
  * - no blob file without a reference (orphans are swept), tmp/ is empty, no cleanup is owed.
  */
@@ -66,8 +67,12 @@ export async function inspectDataDir(
   const listings = new Map<string, StoredListEntry>();
   const counters = new Map<string, { objects?: bigint; bytes?: bigint }>();
   const buckets = new Set<string>();
+  const folderIndex = new Map<string, unknown>();
   for (const { key, value } of entries) {
     switch (key[0]) {
+      case "dir":
+        folderIndex.set(JSON.stringify(key.slice(1)), value);
+        break;
       case "bucket":
         buckets.add(key[1] as string);
         break;
@@ -235,6 +240,8 @@ export async function inspectDataDir(
     }
   }
 
+  problems.push(...folderIndexProblems(objects, folderIndex));
+
   for (const stale of listings.keys()) {
     problems.push(`listing entry ${JSON.stringify(stale.split("\u0000"))} has no object`);
   }
@@ -270,6 +277,61 @@ export function assertConsistent(report: DataDirReport, context = ""): void {
       report.problems.slice(0, 50).join("\n  ") +
       (report.problems.length > 50 ? `\n  … and ${report.problems.length - 50} more` : ""),
   );
+}
+
+/** The folder index's depth (src/storage/folders.ts FOLDER_DEPTH), derived here on its own. */
+const FOLDER_DEPTH = 16;
+
+/**
+ * The folder index must be exactly what the objects imply: a file entry (folder, rest of the
+ * key) holding the listing entry for each object whose folder is less than FOLDER_DEPTH deep,
+ * and for each of a key's first FOLDER_DEPTH "/"-ended prefixes a count of the objects
+ * under it. Folders counted 0 may linger (listings skip and remove them).
+ */
+function folderIndexProblems(
+  objects: { bucket: string; key: string; rec: ObjectRecord }[],
+  index: Map<string, unknown>,
+): string[] {
+  const problems: string[] = [];
+  const files = new Map<string, ObjectRecord>();
+  const counts = new Map<string, number>();
+  for (const { bucket, key, rec } of objects) {
+    const slashes = [...key.matchAll(/\//g)].map((m) => m.index!);
+    const folderEnd = slashes.length ? slashes.at(-1)! + 1 : 0;
+    if (slashes.length < FOLDER_DEPTH) {
+      files.set(JSON.stringify([bucket, key.slice(0, folderEnd), key.slice(folderEnd)]), rec);
+    }
+    let parentEnd = 0;
+    for (const i of slashes.slice(0, FOLDER_DEPTH)) {
+      const id = JSON.stringify([bucket, key.slice(0, parentEnd), key.slice(parentEnd, i + 1)]);
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      parentEnd = i + 1;
+    }
+  }
+  for (const [id, value] of index) {
+    const name = (JSON.parse(id) as string[])[2];
+    if (name.endsWith("/")) {
+      const n = value instanceof Deno.KvU64 ? Number(value.value) : NaN;
+      if (n !== (counts.get(id) ?? 0)) {
+        problems.push(
+          `folder entry ${id} counts ${n}, the objects under it are ${counts.get(id) ?? 0}`,
+        );
+      }
+      counts.delete(id);
+      continue;
+    }
+    const rec = files.get(id);
+    files.delete(id);
+    if (!rec) problems.push(`folder index file entry ${id} has no object`);
+    else if (
+      !isDeepStrictEqual(decodeListEntry(value as StoredListEntry), listEntryOfRecord(rec))
+    ) {
+      problems.push(`folder index file entry ${id} does not match its object`);
+    }
+  }
+  for (const id of files.keys()) problems.push(`object ${id} is missing from the folder index`);
+  for (const [id, n] of counts) problems.push(`folder ${id} (${n} objects) has no entry`);
+  return problems;
 }
 
 function inRuns(runs: [number, number][], n: number): boolean {

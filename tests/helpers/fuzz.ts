@@ -4,7 +4,7 @@
  * hurt parsers, and aws-chunked framing damaged after it was signed.
  */
 import type { Prng } from "./prng.ts";
-import { concatBytes, head } from "./raw_http.ts";
+import { concatBytes, fromLatin1, head } from "./raw_http.ts";
 
 const METHODS = [
   "GET",
@@ -410,6 +410,6 @@ export function damageChunked(rng: Prng, body: Uint8Array): Uint8Array {
     [4, () => concatBytes(body.subarray(0, body.length - 2), "\r\n".repeat(rng.int(1, 50)))],
     [4, () => concatBytes("0\r\n\r\n")],
     [3, () => rng.bytes(rng.int(0, 5000))],
-    [3, () => new TextEncoder().encode(String.fromCharCode(...body).replaceAll("\r\n", "\n"))],
+    [3, () => new TextEncoder().encode(fromLatin1([body]).replaceAll("\r\n", "\n"))],
   ])();
 }

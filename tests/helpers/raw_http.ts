@@ -90,7 +90,8 @@ export function latin1(s: string): Uint8Array {
   return out;
 }
 
-function fromLatin1(chunks: Uint8Array[]): string {
+/** Bytes as a string of the same code units (latin1), in pieces small enough to spread. */
+export function fromLatin1(chunks: Uint8Array[]): string {
   let s = "";
   for (const c of chunks) {
     for (let i = 0; i < c.length; i += 8192) {
