@@ -130,10 +130,32 @@ export class ObjectStore {
     return previous;
   }
 
-  /** Deletes one object; returns what was deleted, or null when the key did not exist. */
+  /**
+   * Deletes one object; returns what was deleted, or null when the key did not exist. Goes
+   * through the commit queue, so concurrent deletes (and PUTs) share one KV commit.
+   */
   async delete(bucket: string, key: string): Promise<ObjectRecord | null> {
-    const result = await this.deleteMany(bucket, [key]);
-    return result.get(key) ?? null;
+    const deleted = await withRetry<ObjectRecord | null>("delete object", async () => {
+      const entry = await this.#kv.get<ObjectRecord>(K.object(bucket, key));
+      const record = entry.value;
+      if (record === null) return null;
+      const res = await this.#commits.submit({
+        exclusive: `${bucket}/${key}`,
+        checks: [entry],
+        mutate: (op) => {
+          removeObject(op, bucket, key, record);
+          op.sum(K.bucketObjectCount(bucket), u64Delta(-1));
+          op.sum(K.bucketBytes(bucket), u64Delta(-record.size));
+        },
+        keyBytes: (4 + indexKeyCount(key)) * keyBytes(K.object(bucket, key)),
+        valueBytes: 0,
+      });
+      if (!res.ok) return RETRY;
+      this.#cache.offer(bucket, key, res.versionstamp, null);
+      return record;
+    });
+    if (deleted) await this.dispose(deleted.layout);
+    return deleted;
   }
 
   /** Deletes up to 1000 keys in batched commits; missing keys map to null. */
@@ -148,10 +170,7 @@ export class ObjectStore {
         for (const e of entries) {
           op.check(e);
           if (!e.value) continue;
-          op.delete(e.key);
-          op.delete(K.listing(bucket, e.key[2] as string));
-          unindexObject(op, bucket, e.key[2] as string);
-          releaseLayout(op, e.value.layout);
+          removeObject(op, bucket, e.key[2] as string, e.value);
           count++;
           bytes += e.value.size;
         }
@@ -206,6 +225,18 @@ export class ObjectStore {
       throw new StorageError("BucketNotFound", name);
     }
   }
+}
+
+/** The mutations that remove an object (but not its bucket's counters) in one commit. */
+function removeObject(
+  op: Deno.AtomicOperation,
+  bucket: string,
+  key: string,
+  record: ObjectRecord,
+): void {
+  op.delete(K.object(bucket, key)).delete(K.listing(bucket, key));
+  unindexObject(op, bucket, key);
+  releaseLayout(op, record.layout);
 }
 
 /** Keys grouped so that each group's delete fits one atomic (see DELETE_BATCH). */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { adminFetch } from "../helpers/admin.ts";
 import { withServer } from "../helpers/server.ts";
 import { rawRequest } from "../helpers/sign.ts";
 import { md5Base64 } from "../helpers/checksums.ts";
@@ -163,5 +164,38 @@ Deno.test("DeleteObject and DeleteObjects", async (t) => {
         await assertObject(server, "trash", "keep", "keep");
       },
     );
+  });
+});
+
+Deno.test("concurrent DeleteObject and PutObject calls share commits and keep every count exact", async () => {
+  await withServer(async (server) => {
+    await rawRequest(server, { method: "PUT", path: "/many" });
+    const keys = Array.from({ length: 120 }, (_, i) => `d${i % 4}/k${i}`);
+    await putObjects(server, "many", keys, (k) => `body of ${k}`, 32);
+    const doomed = keys.filter((_, i) => i % 3 !== 0);
+    const kept = keys.filter((_, i) => i % 3 === 0);
+    // All deletes at once, with overwrites of the kept keys racing them.
+    const results = await Promise.all([
+      ...doomed.map((k) => rawRequest(server, { method: "DELETE", path: `/many/${awsPath(k)}` })),
+      ...kept.map((k) =>
+        rawRequest(server, { method: "PUT", path: `/many/${awsPath(k)}`, body: `new ${k}` })
+      ),
+    ]);
+    assert.deepEqual(
+      [...new Set(results.map((r) => r.status))].sort(),
+      [200, 204],
+      "every delete 204, every put 200",
+    );
+    assert.deepEqual(await listAllKeys(server, "many"), [...kept].sort());
+    for (const k of kept) await assertObject(server, "many", k, `new ${k}`);
+    // Deleting again finds nothing and still answers 204.
+    const again = await rawRequest(server, { method: "DELETE", path: `/many/${doomed[0]}` });
+    assert.equal(again.status, 204);
+    const stats = await adminFetch(server, "GET", "/api/v1/buckets/many");
+    assert.equal(stats.body.object_count, kept.length);
+    assert.equal(stats.body.total_size, kept.reduce((n, k) => n + `new ${k}`.length, 0));
+    const top = await rawRequest(server, { method: "GET", path: "/many?delimiter=/" });
+    const common = [...top.text.matchAll(/<CommonPrefixes><Prefix>([^<]*)</g)].map((m) => m[1]);
+    assert.deepEqual(common, ["d0/", "d1/", "d2/", "d3/"]);
   });
 });
