@@ -25,7 +25,7 @@ import { decodeListEntry, type StoredListEntry } from "./records.ts";
 export const FOLDER_DEPTH = 16;
 
 /** The folder part of a key: up to and including its last "/", or "" at the top. */
-export function folderOf(key: string): string {
+function folderOf(key: string): string {
   return key.slice(0, key.lastIndexOf("/") + 1);
 }
 
@@ -111,7 +111,11 @@ export async function listFolder(kv: Deno.Kv, bucket: string, q: ListQuery): Pro
   const empty: Deno.KvEntry<unknown>[] = [];
   let count = 0;
   for await (
-    const entry of kv.list<StoredListEntry | Deno.KvU64>(selector, { batchSize: 500 })
+    const entry of kv.list<StoredListEntry | Deno.KvU64>(selector, {
+      // A page needs maxKeys + 1 entries (the one past the end says it is truncated); empty
+      // folders skipped on the way make KV fetch the next batch.
+      batchSize: Math.min(q.maxKeys + 1, 500),
+    })
   ) {
     const name = entry.key[3] as string;
     const path = folder + name;
@@ -138,7 +142,7 @@ export async function listFolder(kv: Deno.Kv, bucket: string, q: ListQuery): Pro
  * Removes folder entries that were 0 when read, unless something was added since (the
  * versionstamp check). Left behind, they would only cost listings a skipped row each.
  */
-export async function dropEmptyFolders(kv: Deno.Kv, entries: Deno.KvEntry<unknown>[]) {
+async function dropEmptyFolders(kv: Deno.Kv, entries: Deno.KvEntry<unknown>[]) {
   for (let i = 0; i < entries.length; i += 90) {
     const op = kv.atomic();
     for (const e of entries.slice(i, i + 90)) op.check(e).delete(e.key);

@@ -46,34 +46,27 @@ Deno.test("objects written over S3 show in the API as S3 reports them", async (t
       assert.equal(r.body.created_at, r.body.updated_at);
     });
 
-    await t.step("storage_path of an object over 16 KiB is its blob file", async () => {
-      const size = INLINE_MAX_BYTES + 1;
+    /** PUTs `size` zero bytes as media/`key`; returns what the API shows of the object. */
+    const putSized = async (key: string, size: number) => {
       await s3.send(
-        new PutObjectCommand({
-          Bucket: "media",
-          Key: "photos/big.jpg",
-          Body: new Uint8Array(size),
-        }),
+        new PutObjectCommand({ Bucket: "media", Key: key, Body: new Uint8Array(size) }),
       );
-      const r = await adminFetch(server, "GET", objectPath("media", "photos/big.jpg"));
-      assert.match(r.body.storage_path, /^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{32}$/);
-      const info = await Deno.stat(join(server.dataDir, r.body.storage_path));
-      assert.equal(info.size, size);
+      return (await adminFetch(server, "GET", objectPath("media", key))).body;
+    };
+
+    await t.step("storage_path of an object over 16 KiB is its blob file", async () => {
+      const big = await putSized("photos/big.jpg", INLINE_MAX_BYTES + 1);
+      assert.match(big.storage_path, /^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{32}$/);
+      const info = await Deno.stat(join(server.dataDir, big.storage_path));
+      assert.equal(info.size, INLINE_MAX_BYTES + 1);
       await s3.send(new DeleteObjectCommand({ Bucket: "media", Key: "photos/big.jpg" }));
     });
 
     await t.step("storage_path of an object up to 16 KiB is the KV file it lives in", async () => {
       const r = await adminFetch(server, "GET", objectPath("media", "photos/vacation.jpg"));
       assert.equal(r.body.storage_path, "meta.kv");
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: "media",
-          Key: "photos/edge.jpg",
-          Body: new Uint8Array(INLINE_MAX_BYTES),
-        }),
-      );
-      const edge = await adminFetch(server, "GET", objectPath("media", "photos/edge.jpg"));
-      assert.deepEqual([edge.body.size, edge.body.storage_path], [INLINE_MAX_BYTES, "meta.kv"]);
+      const edge = await putSized("photos/edge.jpg", INLINE_MAX_BYTES);
+      assert.deepEqual([edge.size, edge.storage_path], [INLINE_MAX_BYTES, "meta.kv"]);
       await s3.send(new DeleteObjectCommand({ Bucket: "media", Key: "photos/edge.jpg" }));
     });
 

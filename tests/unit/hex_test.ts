@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { hex, randomHex, timeOrderedId } from "../../src/hex.ts";
 
 Deno.test("hex() writes two lower-case digits per byte", () => {
   assert.equal(hex(new Uint8Array([0, 9, 10, 255])), "00090aff");
+  const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+  assert.equal(hex(every), Buffer.from(every).toString("hex"));
+  assert.equal(hex(new Uint8Array(0)), "");
   assert.match(randomHex(16), /^[0-9a-f]{32}$/);
   assert.notEqual(randomHex(16), randomHex(16));
 });
