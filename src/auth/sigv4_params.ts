@@ -12,6 +12,7 @@ import {
   UNSIGNED_PAYLOAD,
 } from "./canonical.ts";
 import type { SigV4Input } from "./sigv4.ts";
+import { BoundedMap } from "../memo.ts";
 
 /** Amazon S3 refuses requests whose clock is more than 15 minutes off. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -132,8 +133,47 @@ export function parseHeaderAuth(authorization: string, input: SigV4Input): Signe
   };
 }
 
+/** What a presigned URL's X-Amz-* parameters say, apart from the time of the request. */
+interface QueryAuth {
+  parts: Omit<SignedParts, "payloadHash">;
+  /** X-Amz-Content-Sha256 from the query, if any. */
+  payloadHash: string | null;
+  time: number;
+  expires: number;
+  expiresText: string;
+}
+
+/**
+ * Presigned queries already parsed, by raw query string (the parse depends on nothing else).
+ * A URL fetched again and again (a page's images, a video read range by range) skips the
+ * parameter parsing; the validity window is checked against the clock on every request.
+ * Only queries that parsed are kept.
+ */
+const parsedQueryAuth = new BoundedMap<string, QueryAuth>(4096);
+
 /** Reads the X-Amz-* parameters of a presigned URL and checks its validity window. */
 export function parseQueryAuth(query: Query, input: SigV4Input): SignedParts {
+  let q = parsedQueryAuth.get(input.rawQuery);
+  if (q === undefined) {
+    q = readQueryAuth(query);
+    parsedQueryAuth.set(input.rawQuery, q);
+  }
+  const { time, expires, expiresText } = q;
+  const now = input.now.getTime();
+  if (time - now > MAX_SKEW_MS) throw new S3Error("AccessDenied", "Request is not valid yet");
+  if (now > time + expires * 1000) {
+    throw new S3Error("AccessDenied", "Request has expired", {
+      "X-Amz-Expires": expiresText,
+      Expires: isoSeconds(time + expires * 1000),
+      ServerTime: isoSeconds(now),
+    });
+  }
+  const payloadHash = q.payloadHash ?? input.headers.get("x-amz-content-sha256") ??
+    UNSIGNED_PAYLOAD;
+  return { ...q.parts, payloadHash };
+}
+
+function readQueryAuth(query: Query): QueryAuth {
   const param = (name: string): string => {
     const all = query.getAll(name);
     if (all.length > 1) throw queryFail(`${name} may appear only once.`);
@@ -172,25 +212,11 @@ export function parseQueryAuth(query: Query, input: SigV4Input): SignedParts {
   if (date !== amzDate.slice(0, 8)) {
     throw credentialFail("Invalid credential date. Date is not the same as X-Amz-Date.");
   }
-  const now = input.now.getTime();
-  if (time - now > MAX_SKEW_MS) throw new S3Error("AccessDenied", "Request is not valid yet");
-  if (now > time + expires * 1000) {
-    throw new S3Error("AccessDenied", "Request has expired", {
-      "X-Amz-Expires": expiresText,
-      Expires: isoSeconds(time + expires * 1000),
-      ServerTime: isoSeconds(now),
-    });
-  }
-  const payloadHash = query.get("X-Amz-Content-Sha256") ??
-    input.headers.get("x-amz-content-sha256") ?? UNSIGNED_PAYLOAD;
   return {
-    accessKey,
-    date,
-    region,
-    signedHeaders,
-    signature,
-    amzDate,
-    payloadHash,
-    presigned: true,
+    parts: { accessKey, date, region, signedHeaders, signature, amzDate, presigned: true },
+    payloadHash: query.get("X-Amz-Content-Sha256"),
+    time,
+    expires,
+    expiresText,
   };
 }
