@@ -1,6 +1,6 @@
-import { K } from "./kv_keys.ts";
-import { compareUtf8, successor } from "./key_order.ts";
 import { keyBytes } from "./commit_queue.ts";
+import { compareUtf8, successor } from "./key_order.ts";
+import { K } from "./kv_keys.ts";
 import type { ListPage, ListQuery } from "./listing.ts";
 import { decodeListEntry, type StoredListEntry } from "./records.ts";
 

@@ -28,8 +28,10 @@ import {
   assertS3Error,
   awsPath,
   listAllKeys,
+  putObjects,
   xmlValues,
 } from "../helpers/s3.ts";
+import { md5Base64 } from "../helpers/checksums.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { buildChunkedUpload, rawRequest, signRequest } from "../helpers/sign.ts";
 
@@ -437,3 +439,34 @@ function parse(r: { text: string }) {
     bytes: new TextEncoder().encode(text),
   };
 }
+
+Deno.test("DeleteObjects of 1000 keys of 1024 bytes, 30 folders deep, deletes every one", async () => {
+  const server = await startTestServer();
+  try {
+    await createBucket(server, "longkeys");
+    // Each delete of such a key carries ~1 KiB keys for its record, listing entry and folder
+    // index entries: one KV atomic cannot hold 1000 of them, so the deletes must be split.
+    const keys = Array.from({ length: 1000 }, (_, i) => {
+      const head = `${String(i).padStart(4, "0")}/` + "abcdefghijklmnopqrstuvwxyz01234/".repeat(30);
+      return head + "x".repeat(1024 - head.length);
+    });
+    assert.ok(keys.every((k) => new TextEncoder().encode(k).length === 1024));
+    await putObjects(server, "longkeys", keys, () => "", 16);
+    const xml = `<Delete><Quiet>true</Quiet>${
+      keys.map((k) => `<Object><Key>${k}</Key></Object>`).join("")
+    }</Delete>`;
+    const r = await rawRequest(server, {
+      method: "POST",
+      path: "/longkeys?delete",
+      body: xml,
+      headers: { "content-md5": md5Base64(xml) },
+    });
+    assert.equal(r.status, 200, r.text.slice(0, 500));
+    assert.doesNotMatch(r.text, /<Error>/);
+    assert.deepEqual(await listAllKeys(server, "longkeys"), []);
+    const top = await rawRequest(server, { method: "GET", path: "/longkeys?delimiter=/" });
+    assert.doesNotMatch(top.text, /<CommonPrefixes>/, "no folder is left behind");
+  } finally {
+    await server.stop();
+  }
+});
