@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { createCRC32, createCRC64, type IHasher } from "hash-wasm";
+import type { StoredChecksum } from "../storage/records.ts";
 import { S3Error } from "./errors.ts";
 import {
   combineCrcParts,
@@ -35,6 +36,13 @@ export const CHECKSUM_LENGTH: Record<ChecksumAlgorithm, number> = {
 };
 
 /** `"CRC32"` → `"x-amz-checksum-crc32"`. */
+/** A stored checksum as the `checksums` map the XML results take: `{ CRC32: "…" }`, or `{}`. */
+export function checksumMap(
+  c: StoredChecksum | null,
+): Partial<Record<ChecksumAlgorithm, string>> {
+  return c ? { [c.algorithm]: c.value } : {};
+}
+
 export function checksumHeaderName(alg: ChecksumAlgorithm): string {
   return `x-amz-checksum-${alg.toLowerCase()}`;
 }

@@ -78,7 +78,7 @@ export async function ingestBlob(
   const md5 = createHash("md5");
   const inlineUpTo = opts.inlineUpTo ?? 0;
   let blob: BlobWriter | null = null;
-  let held: Uint8Array[] = [];
+  let held: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   try {
     if (source !== null) {
@@ -155,7 +155,9 @@ async function nextWithin(
   }
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+function concat(chunks: Uint8Array<ArrayBuffer>[], size: number): Uint8Array<ArrayBuffer> {
+  // One chunk (the usual small body) is already a private copy.
+  if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
   let off = 0;
   for (const c of chunks) {

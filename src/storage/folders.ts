@@ -1,6 +1,6 @@
 import { keyBytes } from "./commit_queue.ts";
 import { compareUtf8, successor } from "./key_order.ts";
-import { K } from "./kv_keys.ts";
+import { K, u64Delta } from "./kv_keys.ts";
 import type { ListPage, ListQuery } from "./listing.ts";
 import { decodeListEntry, type StoredListEntry } from "./records.ts";
 
@@ -68,13 +68,11 @@ export function indexObject(
   if (isNew) { for (const k of folderEntryKeys(bucket, key)) op.sum(k, 1n); }
 }
 
-const MINUS_ONE = (1n << 64n) - 1n;
-
 /** Removes a deleted object from the index, within its commit. */
 export function unindexObject(op: Deno.AtomicOperation, bucket: string, key: string): void {
   const file = fileEntryKey(bucket, key);
   if (file) op.delete(file);
-  for (const k of folderEntryKeys(bucket, key)) op.sum(k, MINUS_ONE);
+  for (const k of folderEntryKeys(bucket, key)) op.sum(k, u64Delta(-1));
 }
 
 /** KV key parts an object's index entries add to a commit, for its size accounting. */

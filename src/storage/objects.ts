@@ -112,7 +112,7 @@ export class ObjectStore {
           exclusive: `${name}/${key}`,
           checks,
           mutate,
-          keyBytes: (3 + indexKeyCount(key)) * keyBytes(K.object(name, key)) + 200,
+          keyBytes: objectCommitCost(name, key).keyBytes,
           valueBytes: recordBytes(rec),
         });
       }
@@ -147,7 +147,7 @@ export class ObjectStore {
           op.sum(K.bucketObjectCount(bucket), u64Delta(-1));
           op.sum(K.bucketBytes(bucket), u64Delta(-record.size));
         },
-        keyBytes: (4 + indexKeyCount(key)) * keyBytes(K.object(bucket, key)),
+        keyBytes: objectCommitCost(bucket, key).keyBytes,
         valueBytes: 0,
       });
       if (!res.ok) return RETRY;
@@ -239,6 +239,15 @@ function removeObject(
   releaseLayout(op, record.layout);
 }
 
+/**
+ * What writing or removing one object adds to a KV atomic, at most: its record, listing entry,
+ * blob reference and folder index entries, each key no longer than the object's own.
+ */
+function objectCommitCost(bucket: string, key: string): { mutations: number; keyBytes: number } {
+  const mutations = 4 + indexKeyCount(key);
+  return { mutations, keyBytes: mutations * keyBytes(K.object(bucket, key)) };
+}
+
 /** Keys grouped so that each group's delete fits one atomic (see DELETE_BATCH). */
 function deleteBatches(bucket: string, keys: string[]): string[][] {
   const out: string[][] = [];
@@ -246,8 +255,7 @@ function deleteBatches(bucket: string, keys: string[]): string[][] {
   let mutations = 0;
   let bytes = 0;
   for (const key of keys) {
-    const m = 4 + indexKeyCount(key);
-    const b = m * keyBytes(K.object(bucket, key));
+    const { mutations: m, keyBytes: b } = objectCommitCost(bucket, key);
     const full = batch.length === DELETE_BATCH.checks ||
       mutations + m > DELETE_BATCH.mutations || bytes + b > DELETE_BATCH.keyBytes;
     if (full && batch.length > 0) {

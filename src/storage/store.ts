@@ -25,11 +25,17 @@ export class Store {
   readonly parts: PartStore;
   readonly uploads: UploadStore;
   readonly presigns: PresignStore;
-  /** Set when opening upgraded an older data directory (for the start-up log). */
-  upgrade: Upgrade | null = null;
+  /** What opening did to a data directory of an older layout (for the start-up log). */
+  readonly upgrade: Upgrade | null;
 
-  constructor(kv: Deno.Kv, blobs: BlobStore, onError: (msg: string, err: unknown) => void) {
+  constructor(
+    kv: Deno.Kv,
+    blobs: BlobStore,
+    onError: (msg: string, err: unknown) => void,
+    upgrade: Upgrade | null = null,
+  ) {
     this.kv = kv;
+    this.upgrade = upgrade;
     this.blobs = blobs;
     this.credentials = new CredentialStore(kv);
     this.buckets = new BucketStore(kv);
@@ -62,8 +68,10 @@ export class Store {
    */
   async deleteBucket(name: string): Promise<number> {
     const startedBefore = Date.now();
-    await this.buckets.delete(name);
+    // An empty bucket's folder entries are all 0. Removed first, so that a crash cannot
+    // leave entries of a bucket that is gone; a failed delete only loses empty ones.
     await dropFolderIndex(this.kv, name);
+    await this.buckets.delete(name);
     return await this.uploads.abortAll(name, startedBefore);
   }
 
@@ -139,7 +147,5 @@ export async function openStore(
   }
   const blobs = new BlobStore(dataDir);
   await blobs.init();
-  const store = new Store(kv, blobs, onError);
-  store.upgrade = upgrade;
-  return store;
+  return new Store(kv, blobs, onError, upgrade);
 }

@@ -6,7 +6,11 @@
  * The binaries are not optional: CI installs them, so a missing one fails the test loudly.
  */
 import { join } from "node:path";
+import { RUNTIME_PERMISSIONS } from "../../scripts/permissions.ts";
+import { SETTINGS } from "../../src/config.ts";
 import type { TestServer } from "./server.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** Debian's awscli v2; the `aws` on PATH may be an older v1 from a preinstalled Python. */
 export const AWS = "/usr/bin/aws";
@@ -30,6 +34,17 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Runs `vstash <args>` (deno run main.ts, with the release permissions) and returns its exit
+ * code and output. It finds everything through its flags, whatever the caller's environment.
+ */
+export function vstash(...args: string[]): Promise<RunResult> {
+  return run(Deno.execPath(), ["run", ...RUNTIME_PERMISSIONS, MAIN, ...args], {
+    allowFailure: true,
+    unsetEnv: SETTINGS.map((s) => s.env),
+  });
 }
 
 /**

@@ -15,6 +15,7 @@
  */
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { FOLDER_DEPTH } from "../../src/storage/folders.ts";
 import { INLINE_MAX_BYTES } from "../../src/storage/limits.ts";
 import type { GarbageRecord } from "../../src/storage/parts.ts";
 import {
@@ -255,6 +256,11 @@ export async function inspectDataDir(
     if (garbage.size) {
       problems.push(`${garbage.size} part cleanups still owed: ${[...garbage.keys()]}`);
     }
+    // A bucket's folder entries are removed with it (all are counted 0 by then).
+    const leftover = [...folderIndex.keys()].filter((id) => !buckets.has(JSON.parse(id)[0]));
+    if (leftover.length) {
+      problems.push(`folder index entries of deleted buckets: ${leftover.slice(0, 5)}`);
+    }
   }
   return {
     buckets: buckets.size,
@@ -278,9 +284,6 @@ export function assertConsistent(report: DataDirReport, context = ""): void {
       (report.problems.length > 50 ? `\n  … and ${report.problems.length - 50} more` : ""),
   );
 }
-
-/** The folder index's depth (src/storage/folders.ts FOLDER_DEPTH), derived here on its own. */
-const FOLDER_DEPTH = 16;
 
 /**
  * The folder index must be exactly what the objects imply: a file entry (folder, rest of the

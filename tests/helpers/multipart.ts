@@ -147,6 +147,13 @@ export async function countBlobFiles(dataDir: string): Promise<{ blobs: number; 
   };
 }
 
+/** Blob files of a server, asserting that no temp file is left over. */
+export async function blobCount(server: TestServer): Promise<number> {
+  const { blobs, tmp } = await countBlobFiles(server.dataDir);
+  assert.equal(tmp, 0, "no temp file is left over");
+  return blobs;
+}
+
 async function countFiles(dir: string): Promise<number> {
   let n = 0;
   try {

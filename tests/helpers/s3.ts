@@ -163,6 +163,14 @@ export function escapeXml(s: string): string {
     .replaceAll('"', "&quot;").replaceAll("\r", "&#13;");
 }
 
+/** Compares keys as S3 orders them: by their UTF-8 bytes (not JavaScript's UTF-16 order). */
+export function compareUtf8Bytes(a: string, b: string): number {
+  const x = utf8(a);
+  const y = utf8(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
 /** Decodes a key from a listing with `encoding-type=url` (`+` is a space). */
 export function decodeListingKey(s: string): string {
   return decodeURIComponent(s.replaceAll("+", " "));

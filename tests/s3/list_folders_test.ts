@@ -7,37 +7,34 @@
  */
 import assert from "node:assert/strict";
 import { FOLDER_DEPTH } from "../../src/storage/folders.ts";
-import { RUNTIME_PERMISSIONS } from "../../scripts/permissions.ts";
-import { run } from "../helpers/cli.ts";
+import { vstash } from "../helpers/cli.ts";
+import { assertConsistent, inspectDataDir } from "../helpers/consistency.ts";
 import { restartServer } from "../helpers/credentials.ts";
 import { type Prng, prng, seedFromEnv } from "../helpers/prng.ts";
-import { awsPath, decodeListingKey, putObjects, xmlValue } from "../helpers/s3.ts";
+import {
+  awsPath,
+  compareUtf8Bytes,
+  decodeListingKey,
+  putObjects,
+  xmlValue,
+} from "../helpers/s3.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { rawRequest } from "../helpers/sign.ts";
 
 const BUCKET = "tree";
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const enc = new TextEncoder();
-
-function compareUtf8(a: string, b: string): number {
-  const x = enc.encode(a);
-  const y = enc.encode(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
-}
 
 /** S3's listing of `keys` (all of it, no paging): keys and common prefixes in order. */
 function model(keys: string[], prefix: string, delimiter: string, startAfter: string): string[] {
   const out: string[] = [];
-  for (const key of [...keys].sort(compareUtf8)) {
-    if (!key.startsWith(prefix) || compareUtf8(key, startAfter) <= 0) continue;
+  for (const key of [...keys].sort(compareUtf8Bytes)) {
+    if (!key.startsWith(prefix) || compareUtf8Bytes(key, startAfter) <= 0) continue;
     const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
     if (cut < 0) {
       out.push(key);
       continue;
     }
     const common = key.slice(0, cut + delimiter.length);
-    if (compareUtf8(common, startAfter) > 0 && out.at(-1) !== common) out.push(common);
+    if (compareUtf8Bytes(common, startAfter) > 0 && out.at(-1) !== common) out.push(common);
   }
   return out;
 }
@@ -65,6 +62,7 @@ function randomKeys(rng: Prng, count: number): string[] {
 async function pagedV2(
   server: TestServer,
   q: { prefix: string; delimiter: string; startAfter: string; maxKeys: number },
+  bucket = BUCKET,
 ): Promise<string[]> {
   const items: string[] = [];
   let token: string | undefined;
@@ -80,13 +78,13 @@ async function pagedV2(
     if (token) params.set("continuation-token", token);
     const r = await rawRequest(server, {
       method: "GET",
-      path: `/${BUCKET}?${params.toString().replaceAll("+", "%20")}`,
+      path: `/${bucket}?${params.toString().replaceAll("+", "%20")}`,
     });
     assert.equal(r.status, 200, `${r.text}\n${server.output().slice(-3000)}`);
     const got = [
       ...[...r.text.matchAll(/<Contents><Key>([^<]*)<\/Key>/g)].map((m) => m[1]),
       ...[...r.text.matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix>/g)].map((m) => m[1]),
-    ].map(decodeListingKey).sort(compareUtf8);
+    ].map(decodeListingKey).sort(compareUtf8Bytes);
     assert.ok(got.length <= q.maxKeys, "a page holds at most max-keys items");
     assert.equal(xmlValue(r.text, "KeyCount"), String(got.length));
     items.push(...got);
@@ -194,7 +192,10 @@ Deno.test("a data directory from before the folder index lists its folders after
     await kv.set(["schema"], 1);
     kv.close();
 
-    ({ server } = await restartServer(server));
+    ({ server } = await restartServer(server, { logLevel: "info" }));
+    const upgraded = server.output().split("\n").find((l) => l.includes("folder index built"));
+    assert.ok(upgraded, "the upgrade is logged");
+    assert.equal(JSON.parse(upgraded).objectsIndexed, keys.length);
     for (const prefix of ["", "docs/", "photos/", "ghost/"]) {
       const got = await pagedV2(server, { prefix, delimiter: "/", startAfter: "", maxKeys: 2 });
       assert.deepEqual(got, model(keys, prefix, "/", ""), `prefix ${JSON.stringify(prefix)}`);
@@ -211,10 +212,7 @@ Deno.test("a data directory written by a newer vStash is refused, not misread", 
   await kv.set(["schema"], 99);
   kv.close();
   try {
-    const r = await run(Deno.execPath(), [
-      "run",
-      ...RUNTIME_PERMISSIONS,
-      MAIN,
+    const r = await vstash(
       "serve",
       "--data-dir",
       first.dataDir,
@@ -222,7 +220,7 @@ Deno.test("a data directory written by a newer vStash is refused, not misread", 
       "127.0.0.1:0",
       "--admin-addr",
       "127.0.0.1:0",
-    ], { allowFailure: true });
+    );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /newer vStash \(layout 99, this one knows 2\)/);
     const after = await Deno.openKv(`${first.dataDir}/meta.kv`);
@@ -244,6 +242,34 @@ Deno.test("a start-after beyond the prefix's keys lists nothing, with or without
         assert.deepEqual(got, [], `prefix ${prefix} delimiter ${JSON.stringify(delimiter)}`);
       }
     }
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("deleting a bucket leaves none of its folder index behind", async () => {
+  let server = await startTestServer();
+  try {
+    await rawRequest(server, { method: "PUT", path: "/gone" });
+    const keys = ["a/1", "a/b/2", "a/b/c/3", "d/4"];
+    await putObjects(server, "gone", keys, () => "x");
+    // Deleted without a listing in between, so every folder entry is still there, at 0.
+    for (const key of keys) {
+      assert.equal(
+        (await rawRequest(server, { method: "DELETE", path: `/gone/${key}` })).status,
+        204,
+      );
+    }
+    assert.equal((await rawRequest(server, { method: "DELETE", path: "/gone" })).status, 204);
+    await server.stop({ keepData: true });
+    assertConsistent(await inspectDataDir(server.dataDir, { clean: true }));
+    // A bucket of the same name starts with no folders.
+    ({ server } = await restartServer(server));
+    await rawRequest(server, { method: "PUT", path: "/gone" });
+    assert.deepEqual(
+      await pagedV2(server, { prefix: "", delimiter: "/", startAfter: "", maxKeys: 10 }, "gone"),
+      [],
+    );
   } finally {
     await server.stop();
   }

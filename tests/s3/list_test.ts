@@ -2,19 +2,18 @@ import assert from "node:assert/strict";
 import { ListObjectsV2Command, paginateListObjectsV2 } from "@aws-sdk/client-s3";
 import { withServer } from "../helpers/server.ts";
 import { rawRequest } from "../helpers/sign.ts";
-import { assertS3Error, decodeListingKey, putObjects, xmlValue, xmlValues } from "../helpers/s3.ts";
+import {
+  assertS3Error,
+  compareUtf8Bytes,
+  decodeListingKey,
+  putObjects,
+  xmlValue,
+  xmlValues,
+} from "../helpers/s3.ts";
 
 /** S3 lists in UTF-8 byte order; the same strings sorted as UTF-8 bytes. */
 function utf8Sorted(keys: string[]): string[] {
-  const enc = new TextEncoder();
-  return [...keys].sort((a, b) => {
-    const x = enc.encode(a);
-    const y = enc.encode(b);
-    for (let i = 0; i < Math.min(x.length, y.length); i++) {
-      if (x[i] !== y[i]) return x[i] - y[i];
-    }
-    return x.length - y.length;
-  });
+  return [...keys].sort(compareUtf8Bytes);
 }
 
 /** Listing elements: Keys of <Contents> and Prefixes of <CommonPrefixes>, as sent. */

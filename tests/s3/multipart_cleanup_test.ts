@@ -10,7 +10,7 @@ import { assertS3Error, xmlValues } from "../helpers/s3.ts";
 import { md5Base64 } from "../helpers/checksums.ts";
 import { generatedBytes, MiB, sha256Of } from "../helpers/data.ts";
 import {
-  countBlobFiles,
+  blobCount,
   createBucket,
   createUpload,
   eventually,
@@ -42,12 +42,6 @@ async function putMultipartObject(
   whole.set(bodies[0]);
   whole.set(bodies[1], bodies[0].length);
   return whole;
-}
-
-async function blobCount(server: TestServer): Promise<number> {
-  const { blobs, tmp } = await countBlobFiles(server.dataDir);
-  assert.equal(tmp, 0, "no temp file is left over");
-  return blobs;
 }
 
 Deno.test("aborting, completing, deleting and overwriting leave no part blob behind", async (t) => {

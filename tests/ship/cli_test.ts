@@ -5,24 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RUNTIME_PERMISSIONS } from "../../scripts/permissions.ts";
 import { SETTINGS } from "../../src/config.ts";
 import { ENV_ONLY } from "../../src/cli/help.ts";
 import { adminFetch, type Json } from "../helpers/admin.ts";
-import { run, type RunResult } from "../helpers/cli.ts";
+import { vstash } from "../helpers/cli.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { errorCode, rawRequest } from "../helpers/sign.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** Runs `vstash <args>` (deno run main.ts) and returns its exit code and output. */
-function vstash(...args: string[]): Promise<RunResult> {
-  return run(Deno.execPath(), ["run", ...RUNTIME_PERMISSIONS, MAIN, ...args], {
-    allowFailure: true,
-    // The CLI must find everything through its flags, whatever the caller's environment.
-    unsetEnv: SETTINGS.map((s) => s.env),
-  });
-}
 
 /** Runs a CLI command that must succeed, and returns its stdout. */
 async function ok(...args: string[]): Promise<string> {

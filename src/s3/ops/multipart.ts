@@ -5,6 +5,7 @@ import { newUploadId } from "../../storage/uploads.ts";
 import {
   type ChecksumAlgorithm,
   checksumHeaderName,
+  checksumMap,
   parseChecksumAlgorithm,
 } from "../checksums.ts";
 import { ownedBucket, respond, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
@@ -164,7 +165,7 @@ export async function uploadPartCopy(ctx: S3Context): Promise<S3Answer> {
     renderCopyPartResult({
       etag: part.etag,
       lastModified: new Date(part.lastModified),
-      checksums: copied.checksum ? { [copied.checksum.algorithm]: copied.checksum.value } : {},
+      checksums: checksumMap(copied.checksum),
     }),
   );
 }

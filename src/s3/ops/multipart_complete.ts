@@ -1,6 +1,6 @@
 import { StorageError } from "../../storage/errors.ts";
 import type { ObjectRecord, StoredChecksum } from "../../storage/records.ts";
-import { checksumHeaderName, checksumMismatchError } from "../checksums.ts";
+import { checksumHeaderName, checksumMap, checksumMismatchError } from "../checksums.ts";
 import { ownedBucket, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { readSmallBody } from "../ingest.ts";
@@ -56,7 +56,7 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<S3Answer>
       bucket: ctx.bucket,
       key: ctx.key,
       etag: record.etag,
-      checksums: record.checksum ? { [record.checksum.algorithm]: record.checksum.value } : {},
+      checksums: checksumMap(record.checksum),
       checksumType: record.checksum?.type,
     }),
     { headers },

@@ -1,5 +1,5 @@
 import { inlineLimitFor, singleBlobObject } from "../../storage/records.ts";
-import { checksumHeaderName, parseChecksumAlgorithm } from "../checksums.ts";
+import { checksumHeaderName, checksumMap, parseChecksumAlgorithm } from "../checksums.ts";
 import { ownedBucket, type S3Answer, type S3Context, xmlResponse } from "../context.ts";
 import { copySourceData, parseCopySource } from "../copy_source.ts";
 import { S3Error } from "../errors.ts";
@@ -49,7 +49,7 @@ export async function copyObject(ctx: S3Context): Promise<S3Answer> {
     renderCopyObjectResult({
       etag: record.etag,
       lastModified: new Date(record.lastModified),
-      checksums: record.checksum ? { [record.checksum.algorithm]: record.checksum.value } : {},
+      checksums: checksumMap(record.checksum),
       checksumType: record.checksum?.type,
     }),
     { headers },
