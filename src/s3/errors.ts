@@ -85,6 +85,10 @@ export const S3_ERRORS = {
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
   NotModified: [304, "Not Modified"],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold"],
+  RequestHeaderSectionTooLarge: [
+    400,
+    "Your request header section exceeds the maximum allowed size.",
+  ],
   RequestTimeTooSkewed: [
     403,
     "The difference between the request time and the server's time is too large.",

@@ -12,6 +12,13 @@ import { parseQuery, type Query } from "./query.ts";
 import { resolveOperation, type S3Operation } from "./router.ts";
 import { renderError } from "./xml.ts";
 
+/**
+ * S3's limit on a request's header section ("name: value" lines with their CRLFs). It is
+ * enforced on writes, whose content headers and metadata are stored and sent back on every
+ * GET; reads are spared the walk over their headers.
+ */
+export const MAX_HEADER_SECTION_BYTES = 8192;
+
 /** Signature failures that count against a source address and the access key it claims. */
 const AUTH_FAILURES = new Set(["SignatureDoesNotMatch", "InvalidAccessKeyId"]);
 
@@ -31,6 +38,17 @@ function claimedAccessKey(headers: Headers, query: Query): string {
   if (credential === null) return "-";
   const slash = credential.indexOf("/");
   return (slash < 0 ? credential : credential.slice(0, slash)) || "-";
+}
+
+function checkHeaderSection(headers: Headers): void {
+  let bytes = 0;
+  // Header names and values are byte strings: one character per byte.
+  for (const [name, value] of headers) bytes += name.length + value.length + 4;
+  if (bytes > MAX_HEADER_SECTION_BYTES) {
+    throw new S3Error("RequestHeaderSectionTooLarge", undefined, {
+      MaxSizeAllowed: String(MAX_HEADER_SECTION_BYTES),
+    });
+  }
 }
 
 /**
@@ -59,6 +77,7 @@ export function createS3Handler(
     let response: Response;
     let bytesOut = 0;
     try {
+      if (req.method === "PUT" || req.method === "POST") checkHeaderSection(req.headers);
       const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
       const query = parseQuery(addr.rawQuery);
       op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);

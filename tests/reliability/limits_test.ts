@@ -29,11 +29,12 @@ import {
   awsPath,
   listAllKeys,
   putObjects,
+  xmlValue,
   xmlValues,
 } from "../helpers/s3.ts";
 import { md5Base64 } from "../helpers/checksums.ts";
 import { startTestServer } from "../helpers/server.ts";
-import { buildChunkedUpload, rawRequest, signRequest } from "../helpers/sign.ts";
+import { buildChunkedUpload, rawRequest, signRequest, socketRequest } from "../helpers/sign.ts";
 
 const GiB = 1024 ** 3;
 const MAX_PUT = 5 * GiB;
@@ -304,6 +305,53 @@ Deno.test("S3's limits are enforced before they cost anything", async (t) => {
         for (const key of ["meta-2049", "meta-spread-over", "meta-utf8-over", "meta-copy"]) {
           await assertNoObject(server, "lim", key);
         }
+      },
+    );
+
+    await t.step(
+      "a write's header section: 8192 bytes pass, 8193 answer RequestHeaderSectionTooLarge",
+      async () => {
+        /**
+         * A signed request whose header section, as the server receives it, is `total` bytes:
+         * socketRequest sends the signed headers plus Connection and Content-Length, and the
+         * signature's length does not depend on the padded header's value.
+         */
+        const sized = async (method: string, path: string, total: number) => {
+          const sign = async (pad: string) => {
+            const signed = await signRequest(server, {
+              method,
+              path,
+              body: "h",
+              headers: { "content-disposition": pad },
+            });
+            const sent = { ...signed.headers, connection: "close", "content-length": "1" };
+            const bytes = Object.entries(sent)
+              .reduce((n, [name, value]) => n + name.length + value.length + 4, 0);
+            return { signed, bytes };
+          };
+          const base = await sign("d");
+          const { signed, bytes } = await sign("d".repeat(1 + total - base.bytes));
+          assert.equal(bytes, total);
+          return { signed, pad: signed.headers["content-disposition"] };
+        };
+        const put = await sized("PUT", "/lim/headers-8192", 8192);
+        assert.equal((await socketRequest(server, put.signed)).status, 200);
+        const stored = await rawRequest(server, { method: "HEAD", path: "/lim/headers-8192" });
+        assert.equal(stored.headers.get("content-disposition"), put.pad);
+
+        const over = await sized("PUT", "/lim/headers-8192", 8193);
+        const refused = await socketRequest(server, over.signed);
+        assertS3Error(refused, 400, "RequestHeaderSectionTooLarge");
+        assert.equal(xmlValue(refused.text, "MaxSizeAllowed"), "8192");
+        // The refused overwrite left the stored object as it was.
+        await assertObject(server, "lim", "headers-8192", "h");
+        const after = await rawRequest(server, { method: "HEAD", path: "/lim/headers-8192" });
+        assert.equal(after.headers.get("content-disposition"), put.pad);
+
+        const mp = await sized("POST", "/lim/headers-mp?uploads", 8193);
+        assertS3Error(await socketRequest(server, mp.signed), 400, "RequestHeaderSectionTooLarge");
+        const uploads = await rawRequest(server, { method: "GET", path: "/lim?uploads" });
+        assert.ok(!xmlValues(uploads.text, "Key").includes("headers-mp"), uploads.text);
       },
     );
 
