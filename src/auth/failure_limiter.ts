@@ -17,6 +17,7 @@ export class FailureLimiter {
   readonly #now: () => number;
   /** Full of live windows, it forgets the oldest source rather than grow without bound. */
   readonly #windows: BoundedMap<string, { start: number; failures: number }>;
+  #lastPrune = -Infinity;
 
   constructor(opts: {
     maxFailures: number;
@@ -29,6 +30,22 @@ export class FailureLimiter {
     this.#windowMs = opts.windowMs;
     this.#windows = new BoundedMap(opts.maxSources ?? 10_000);
     this.#now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Whether any source has failures in its current window. When none has, callers skip
+   * working out a request's source, which every request would otherwise pay for.
+   */
+  get watching(): boolean {
+    if (this.#windows.size === 0) return false;
+    const now = this.#now();
+    // Ended windows are dropped at most once per window length, so a source that failed
+    // once does not keep every later request on the slow path.
+    if (now - this.#lastPrune >= this.#windowMs) {
+      this.#prune(now);
+      this.#lastPrune = now;
+    }
+    return this.#windows.size > 0;
   }
 
   /** Whether this source used up its failures in the current window. */

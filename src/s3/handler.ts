@@ -70,8 +70,10 @@ export function createS3Handler(
     }
     const started = performance.now();
     const requestId = newRequestId();
-    const remote = sourceOf(info);
-    let source = remote;
+    let query: Query | null = null;
+    // Worked out only while failures are being counted (limiter.watching) or for a failure.
+    const source = () =>
+      `${sourceOf(info)} ${query === null ? "-" : claimedAccessKey(req.headers, query)}`;
     let op: S3Operation | null = null;
     let ctx: S3Context | null = null;
     let response: Response;
@@ -79,15 +81,14 @@ export function createS3Handler(
     try {
       if (req.method === "PUT" || req.method === "POST") checkHeaderSection(req.headers);
       const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
-      const query = parseQuery(addr.rawQuery);
+      query = parseQuery(addr.rawQuery);
       op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);
-      source = `${remote} ${claimedAccessKey(req.headers, query)}`;
-      if (limiter.isBlocked(source)) {
+      if (limiter.watching && limiter.isBlocked(source())) {
         throw new S3Error(
           "SlowDown",
           "Too many failed authentication attempts from your address; try again later.",
           {},
-          { "retry-after": String(limiter.retryAfterSeconds(source)) },
+          { "retry-after": String(limiter.retryAfterSeconds(source())) },
         );
       }
       if (op.name === "PostObject") {
@@ -101,7 +102,7 @@ export function createS3Handler(
       // Set by authenticate() or by postObject's callback (which TypeScript does not follow).
       bytesOut = (ctx as S3Context | null)?.bytesOut ?? 0;
     } catch (err) {
-      if (err instanceof S3Error && AUTH_FAILURES.has(err.code)) limiter.recordFailure(source);
+      if (err instanceof S3Error && AUTH_FAILURES.has(err.code)) limiter.recordFailure(source());
       const error = errorResponse(app, req, op, requestId, err);
       response = error.response;
       bytesOut = error.bytes;
@@ -141,7 +142,7 @@ export function createS3Handler(
         ms: Math.round(ms * 10) / 10,
         request_id: requestId,
         access_key: ctx?.credential.accessKey ?? null,
-        remote,
+        remote: sourceOf(info),
       });
     }
     return response;

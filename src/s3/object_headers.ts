@@ -82,5 +82,12 @@ export function objectHeaders(
   return h;
 }
 
+/** Whether the query overrides any header of the answer (`response-content-type`, ...). */
+export function hasResponseOverrides(query: Query): boolean {
+  if (query.size === 0) return false;
+  for (const param in RESPONSE_OVERRIDES) if (query.has(param)) return true;
+  return false;
+}
+
 /** An HTTP date, memoized for the few recent modification times hot objects share. */
 const httpDate = memoized(1024, (ms: number) => new Date(ms).toUTCString());

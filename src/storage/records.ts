@@ -224,9 +224,10 @@ export interface ObjectMeta {
 }
 
 /**
- * Headers and metadata longer than this keep an object's bytes out of its record: S3 caps
- * user metadata at 2 KiB but not the content headers, and record plus bytes must stay
- * under KV's 64 KiB value limit.
+ * Headers and metadata longer than this keep an object's bytes out of its record, which with
+ * the bytes must stay under KV's 64 KiB value limit. No entry point lets this much through
+ * today (S3 requests carry at most 8 KiB of headers, the management API's uploads only a
+ * short Content-Type); the bound keeps that true if one ever does.
  */
 const INLINE_META_MAX_CHARS = 8 * 1024;
 

@@ -1,9 +1,16 @@
 import type { ObjectRecord } from "../../storage/records.ts";
 import { checkConditionals } from "../conditionals.ts";
-import { ownedBucket, respond, type S3Answer, type S3Context } from "../context.ts";
+import {
+  answerTemplate,
+  ownedBucket,
+  respond,
+  respondFromTemplate,
+  type S3Answer,
+  type S3Context,
+} from "../context.ts";
 import { S3Error } from "../errors.ts";
 import { objectBody } from "../object_body.ts";
-import { objectHeaders } from "../object_headers.ts";
+import { hasResponseOverrides, objectHeaders } from "../object_headers.ts";
 import { type ByteRange, contentRange, parseRange } from "../range.ts";
 
 /** How often a GET re-reads an object whose blob was replaced while it was being opened. */
@@ -27,6 +34,13 @@ export async function getObject(ctx: S3Context): Promise<S3Answer> {
       etag: record.etag,
       lastModified: new Date(record.lastModified),
     }, "read");
+    if (
+      !isHead && partNumber === null && record.layout.kind === "inline" && record.size > 0 &&
+      !ctx.headers.has("range") && ctx.headers.get("x-amz-checksum-mode") !== "ENABLED" &&
+      !hasResponseOverrides(ctx.query)
+    ) {
+      return respondFromTemplate(ctx, wholeInlineAnswer(record, record.layout.bytes), record.size);
+    }
 
     const selection = partNumber !== null
       ? await selectPart(ctx, record, partNumber)
@@ -54,6 +68,25 @@ export async function getObject(ctx: S3Context): Promise<S3Answer> {
       if (!(err instanceof Deno.errors.NotFound) || attempt >= OPEN_ATTEMPTS) throw err;
     }
   }
+}
+
+/**
+ * The answers to plain whole-object GETs of inline objects, one per record: a hot small
+ * object is answered by cloning its template (context.ts respondFromTemplate). Keyed weakly
+ * by the record the record cache holds, so a template lives as long as its record, and an
+ * overwritten object, which has a new record, never answers from the old template.
+ */
+const wholeInlineAnswers = new WeakMap<ObjectRecord, Response>();
+
+function wholeInlineAnswer(record: ObjectRecord, bytes: Uint8Array<ArrayBuffer>): Response {
+  let template = wholeInlineAnswers.get(record);
+  if (template === undefined) {
+    const headers = objectHeaders(record);
+    headers["content-length"] = String(record.size);
+    template = answerTemplate(bytes, 200, headers);
+    wholeInlineAnswers.set(record, template);
+  }
+  return template;
 }
 
 /**
