@@ -1,5 +1,6 @@
 import { keyBytes } from "./commit_queue.ts";
 import { compareUtf8, successor } from "./key_order.ts";
+import { evenBatch } from "./kv_reads.ts";
 import { K, u64Delta } from "./kv_keys.ts";
 import type { ListPage, ListQuery } from "./listing.ts";
 import { decodeListEntry, type StoredListEntry } from "./records.ts";
@@ -96,11 +97,12 @@ export async function listFolder(kv: Deno.Kv, bucket: string, q: ListQuery): Pro
   const folder = folderOf(q.prefix);
   const namePrefix = q.prefix.slice(folder.length);
   let from = namePrefix;
-  if (q.startAfter !== null && compareUtf8(q.startAfter, q.prefix) > 0) {
-    // After the prefix's range: nothing. Within it, startAfter begins with the prefix.
+  if (q.startAfter !== null && compareUtf8(q.startAfter, q.prefix) >= 0) {
+    // After the prefix's range: nothing. Within it, startAfter begins with the prefix, and
+    // the entries wanted start right after it (NUL sorts first).
     const end = successor(q.prefix);
     if (end !== null && compareUtf8(q.startAfter, end) >= 0) return page;
-    from = q.startAfter.slice(folder.length);
+    from = q.startAfter.slice(folder.length) + "\u0000";
   }
   const endName = namePrefix ? successor(namePrefix) : null;
   const selector: Deno.KvListSelector = endName === null
@@ -112,12 +114,11 @@ export async function listFolder(kv: Deno.Kv, bucket: string, q: ListQuery): Pro
     const entry of kv.list<StoredListEntry | Deno.KvU64>(selector, {
       // A page needs maxKeys + 1 entries (the one past the end says it is truncated); empty
       // folders skipped on the way make KV fetch the next batch.
-      batchSize: Math.min(q.maxKeys + 1, 500),
+      batchSize: evenBatch(q.maxKeys + 1),
     })
   ) {
     const name = entry.key[3] as string;
     const path = folder + name;
-    if (q.startAfter !== null && compareUtf8(path, q.startAfter) <= 0) continue;
     const isFolder = name.endsWith("/");
     if (isFolder && (entry.value as Deno.KvU64).value === 0n) {
       empty.push(entry);
