@@ -12,7 +12,6 @@ import {
   UNSIGNED_PAYLOAD,
 } from "./canonical.ts";
 import type { SigV4Input } from "./sigv4.ts";
-import { BoundedMap } from "../memo.ts";
 
 /** Amazon S3 refuses requests whose clock is more than 15 minutes off. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -144,19 +143,20 @@ interface QueryAuth {
 }
 
 /**
- * Presigned queries already parsed, by raw query string (the parse depends on nothing else).
- * A URL fetched again and again (a page's images, a video read range by range) skips the
- * parameter parsing; the validity window is checked against the clock on every request.
- * Only queries that parsed are kept.
+ * Presigned queries already read, by parsed query. The S3 handler hands the same Query to
+ * requests for the same GET or HEAD URL (request_plan.ts), so a URL fetched again and again
+ * (a page's images, a video read range by range) skips reading its parameters; the validity
+ * window is checked against the clock on every request. Only queries that parsed are kept,
+ * for as long as their Query lives.
  */
-const parsedQueryAuth = new BoundedMap<string, QueryAuth>(4096);
+const parsedQueryAuth = new WeakMap<Query, QueryAuth>();
 
 /** Reads the X-Amz-* parameters of a presigned URL and checks its validity window. */
 export function parseQueryAuth(query: Query, input: SigV4Input): SignedParts {
-  let q = parsedQueryAuth.get(input.rawQuery);
+  let q = parsedQueryAuth.get(query);
   if (q === undefined) {
     q = readQueryAuth(query);
-    parsedQueryAuth.set(input.rawQuery, q);
+    parsedQueryAuth.set(query, q);
   }
   const { time, expires, expiresText } = q;
   const now = input.now.getTime();

@@ -1,15 +1,15 @@
 import { FailureLimiter, sourceOf } from "../auth/failure_limiter.ts";
 import { randomHex } from "../hex.ts";
 import { isDiskFull, StorageError } from "../storage/errors.ts";
-import { parseAddress } from "./address.ts";
 import { authenticate } from "./authenticate.ts";
 import { healthProbe, mayBeHealthProbe } from "./health.ts";
 import { type S3App, type S3Context, SERVER_HEADER } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { OPERATIONS } from "./operations.ts";
 import { postObject } from "./ops/post_object.ts";
-import { parseQuery, type Query } from "./query.ts";
-import { resolveOperation, type S3Operation } from "./router.ts";
+import type { Query } from "./query.ts";
+import { planRequest } from "./request_plan.ts";
+import type { S3Operation } from "./router.ts";
 import { renderError } from "./xml.ts";
 
 /**
@@ -80,9 +80,10 @@ export function createS3Handler(
     let bytesOut = 0;
     try {
       if (req.method === "PUT" || req.method === "POST") checkHeaderSection(req.headers);
-      const addr = parseAddress(req.url, req.headers.get("host"), app.config.domain);
-      query = parseQuery(addr.rawQuery);
-      op = resolveOperation(req.method, addr.bucket, addr.key, query, req.headers);
+      const plan = planRequest(req, app.config.domain);
+      const addr = plan.addr;
+      query = plan.query;
+      op = plan.op;
       if (limiter.watching && limiter.isBlocked(source())) {
         throw new S3Error(
           "SlowDown",

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { startWithSecondCredential } from "../helpers/credentials.ts";
 import { startTestServer, withServer } from "../helpers/server.ts";
-import { rawRequest } from "../helpers/sign.ts";
+import { rawRequest, signRequest, socketRequest } from "../helpers/sign.ts";
 import { assertObject, assertS3Error, sdkError, xmlValue, xmlValues } from "../helpers/s3.ts";
 
 async function bucketNames(s3: S3Client): Promise<string[]> {
@@ -351,6 +351,35 @@ Deno.test("virtual-hosted-style addressing (--domain)", async (t) => {
       assert.deepEqual(xmlValues(list.text, "Key"), ["dir/a b/été.txt"]);
       const head = await rawRequest(server, { method: "HEAD", path: "/", host: vhost("hosted") });
       assert.equal(head.status, 200);
+    });
+
+    await t.step("one URL on two bucket hosts addresses two buckets, each time", async () => {
+      // GETs are planned once per method, Host and URL (request_plan.ts).
+      await rawRequest(server, { method: "PUT", path: "/other" });
+      await rawRequest(server, { method: "PUT", path: "/other/only-here", body: "x" });
+      for (let round = 0; round < 2; round++) {
+        for (const [bucket, keys] of [["hosted", ["dir/a b/été.txt"]], ["other", ["only-here"]]]) {
+          const list = await rawRequest(server, {
+            method: "GET",
+            path: "/?list-type=2",
+            host: vhost(bucket as string),
+          });
+          assert.equal(xmlValue(list.text, "Name"), bucket, `round ${round}`);
+          assert.deepEqual(xmlValues(list.text, "Key"), keys);
+        }
+      }
+      // A request line with an absolute URL of its own: the Host header still decides.
+      for (const bucket of ["hosted", "other", "hosted"]) {
+        const signed = await signRequest(server, {
+          method: "GET",
+          path: "/?list-type=2",
+          host: vhost(bucket),
+        });
+        signed.target = `http://${vhost("hosted")}/?list-type=2`;
+        const list = await socketRequest(server, signed);
+        assert.equal(list.status, 200, list.text);
+        assert.equal(xmlValue(list.text, "Name"), bucket);
+      }
     });
 
     await t.step("a bucket host for a missing bucket answers 404 NoSuchBucket", async () => {
