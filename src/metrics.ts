@@ -30,11 +30,27 @@ export const LATENCY_BUCKETS = [
 /** Label sets seen so far, by their names and values (length-prefixed, so never ambiguous). */
 const labelTexts = new BoundedMap<string, string>(10_000);
 
+/** Texts of the label objects `sharedLabels` made, found by the object itself. */
+const sharedTexts = new WeakMap<Labels, string>();
+
+/**
+ * `labels` as an object to pass again and again, whose text is then found without building
+ * a key from its names and values (the request counters run on every request).
+ */
+function sharedLabels(labels: Labels): Labels {
+  sharedTexts.set(labels, labelText(labels));
+  return labels;
+}
+
+const NO_LABELS = sharedLabels({});
+
 /**
  * A label set as it appears between braces, with values escaped as the format requires.
  * Remembered: it runs several times on every request.
  */
 function labelText(labels: Labels): string {
+  const shared = sharedTexts.get(labels);
+  if (shared !== undefined) return shared;
   let key = "";
   for (const name in labels) {
     const value = labels[name];
@@ -232,13 +248,32 @@ export class ServerMetrics {
     });
   }
 
+  /**
+   * The label objects of each operation and status seen: a few dozen operations, a few
+   * dozen statuses.
+   */
+  readonly #labels = new Map<
+    string,
+    { operation: Labels; withStatus: Map<number, Labels> }
+  >();
+
   /** Counts one finished S3 request. */
   observeS3Request(r: S3RequestSample): void {
     const operation = r.operation ?? "unknown";
-    this.requests.inc({ operation, status: String(r.status) });
-    this.duration.observe({ operation }, r.seconds);
-    if (r.bytesIn > 0) this.bytesReceived.inc({}, r.bytesIn);
-    if (r.bytesOut > 0) this.bytesSent.inc({}, r.bytesOut);
+    let labels = this.#labels.get(operation);
+    if (labels === undefined) {
+      labels = { operation: sharedLabels({ operation }), withStatus: new Map() };
+      this.#labels.set(operation, labels);
+    }
+    let withStatus = labels.withStatus.get(r.status);
+    if (withStatus === undefined) {
+      withStatus = sharedLabels({ operation, status: String(r.status) });
+      labels.withStatus.set(r.status, withStatus);
+    }
+    this.requests.inc(withStatus);
+    this.duration.observe(labels.operation, r.seconds);
+    if (r.bytesIn > 0) this.bytesReceived.inc(NO_LABELS, r.bytesIn);
+    if (r.bytesOut > 0) this.bytesSent.inc(NO_LABELS, r.bytesOut);
   }
 
   render(): Promise<string> {

@@ -11,10 +11,15 @@ export interface RequestPlan {
 }
 
 /**
- * Plans of recent GET and HEAD requests, by method, Host and URL. Shared between requests:
- * nothing may modify them. Failed parses are not kept.
+ * Plans of recent GET and HEAD requests, by URL, with the Host header they were made for.
+ * Shared between requests: nothing may modify them. Failed parses are not kept. By URL
+ * alone, not a key joined from method, Host and URL: joining copies and hashes a new string
+ * on every request.
  */
-const recentPlans = new BoundedMap<string, RequestPlan>(4096);
+const recentPlans = {
+  GET: new BoundedMap<string, { host: string | null; plan: RequestPlan }>(4096),
+  HEAD: new BoundedMap<string, { host: string | null; plan: RequestPlan }>(4096),
+};
 
 /**
  * Where a request points (address.ts), its parsed query and its S3 operation (router.ts).
@@ -25,19 +30,17 @@ const recentPlans = new BoundedMap<string, RequestPlan>(4096);
  */
 export function planRequest(req: Request, domain: string | null): RequestPlan {
   const method = req.method;
+  const url = req.url;
   const host = req.headers.get("host");
-  const remember = method === "GET" || method === "HEAD";
+  const recent = method === "GET" || method === "HEAD" ? recentPlans[method] : null;
+  const known = recent?.get(url);
   // The URL usually carries the Host header's value already, but not when the request line
   // holds an absolute URL of its own.
-  const id = remember ? `${method} ${host} ${req.url}` : "";
-  if (remember) {
-    const known = recentPlans.get(id);
-    if (known !== undefined) return known;
-  }
-  const addr = parseAddress(req.url, host, domain);
+  if (known !== undefined && known.host === host) return known.plan;
+  const addr = parseAddress(url, host, domain);
   const query = parseQuery(addr.rawQuery);
   const op = resolveOperation(method, addr.bucket, addr.key, query, req.headers);
   const plan = { addr, query, op };
-  if (remember) recentPlans.set(id, plan);
+  recent?.set(url, { host, plan });
   return plan;
 }

@@ -4,6 +4,8 @@ import type { ObjectRecord } from "./records.ts";
 const INLINE_BYTES_LIMIT = 32 * 1024 * 1024;
 
 interface Entry {
+  bucket: string;
+  key: string;
   versionstamp: string;
   record: ObjectRecord | null;
 }
@@ -20,7 +22,14 @@ interface Entry {
  * the least recently written entries go first.
  */
 export class RecordCache {
-  readonly #entries = new Map<string, Entry>();
+  /**
+   * Entries by bucket, then key: a lookup hashes the bucket name and the key as they are,
+   * strings the S3 handler often hands over again with their hashes already computed,
+   * where a joined key would be a new string to copy and hash on every read.
+   */
+  readonly #buckets = new Map<string, Map<string, Entry>>();
+  /** Every entry, least recently written first: the order entries are dropped in. */
+  readonly #order = new Set<Entry>();
   readonly #limit: number;
   readonly #bytesLimit: number;
   #bytes = 0;
@@ -32,35 +41,38 @@ export class RecordCache {
 
   /** The cached record (null: known deleted), or undefined when not cached. */
   get(bucket: string, key: string): ObjectRecord | null | undefined {
-    return this.#entries.get(cacheKey(bucket, key))?.record;
+    return this.#buckets.get(bucket)?.get(key)?.record;
   }
 
   /** Remembers `record` as of `versionstamp`, unless a newer state is already known. */
   offer(bucket: string, key: string, versionstamp: string, record: ObjectRecord | null): void {
-    const k = cacheKey(bucket, key);
-    const current = this.#entries.get(k);
+    let keys = this.#buckets.get(bucket);
+    const current = keys?.get(key);
     if (current && current.versionstamp >= versionstamp) return;
     // Re-inserted, so the entries dropped when the cache is full are the least recently written.
-    if (current) this.#remove(k, current);
-    this.#entries.set(k, { versionstamp, record });
+    if (current) this.#remove(current);
+    if (keys === undefined || !this.#buckets.has(bucket)) {
+      keys = new Map();
+      this.#buckets.set(bucket, keys);
+    }
+    const entry = { bucket, key, versionstamp, record };
+    keys.set(key, entry);
+    this.#order.add(entry);
     this.#bytes += inlineSize(record);
-    while (this.#entries.size > this.#limit || this.#bytes > this.#bytesLimit) {
-      const [oldest, entry] = this.#entries.entries().next().value!;
-      this.#remove(oldest, entry);
+    while (this.#order.size > this.#limit || this.#bytes > this.#bytesLimit) {
+      this.#remove(this.#order.values().next().value!);
     }
   }
 
-  #remove(k: string, entry: Entry): void {
-    this.#entries.delete(k);
+  #remove(entry: Entry): void {
+    this.#order.delete(entry);
     this.#bytes -= inlineSize(entry.record);
+    const keys = this.#buckets.get(entry.bucket)!;
+    keys.delete(entry.key);
+    if (keys.size === 0) this.#buckets.delete(entry.bucket);
   }
 }
 
 function inlineSize(record: ObjectRecord | null): number {
   return record?.layout.kind === "inline" ? record.layout.bytes.length : 0;
-}
-
-function cacheKey(bucket: string, key: string): string {
-  // Bucket names never contain "/", so this cannot collide.
-  return `${bucket}/${key}`;
 }

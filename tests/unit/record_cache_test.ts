@@ -46,3 +46,19 @@ Deno.test("RecordCache holds at most its byte limit of inline objects, dropping 
   for (let i = 0; i < 50; i++) cache.offer("b", `plain${i}`, "00000000000000010000", rec("p"));
   assert.equal(cache.get("b", "k4")?.etag, "e4");
 });
+
+Deno.test("RecordCache keeps one key in two buckets apart and drops the oldest across buckets", () => {
+  const cache = new RecordCache(2);
+  cache.offer("b1", "k", "00000000000000010000", rec("one"));
+  cache.offer("b2", "k", "00000000000000010000", rec("two"));
+  assert.equal(cache.get("b1", "k")?.etag, "one");
+  assert.equal(cache.get("b2", "k")?.etag, "two");
+  cache.offer("b1", "k2", "00000000000000010000", rec("three"));
+  assert.equal(cache.get("b1", "k"), undefined, "the oldest entry, in another bucket's map");
+  assert.equal(cache.get("b2", "k")?.etag, "two");
+  // Rewriting an entry makes it the newest: b2/k goes next, not b1/k2.
+  cache.offer("b1", "k2", "00000000000000020000", rec("four"));
+  cache.offer("b3", "k", "00000000000000010000", rec("five"));
+  assert.equal(cache.get("b2", "k"), undefined);
+  assert.deepEqual([cache.get("b1", "k2")?.etag, cache.get("b3", "k")?.etag], ["four", "five"]);
+});
