@@ -1,7 +1,11 @@
 import type { ObjectRecord } from "./records.ts";
 
-/** Bytes of inline objects (records.ts "inline" layout) the cache may hold at once. */
-const INLINE_BYTES_LIMIT = 32 * 1024 * 1024;
+/**
+ * Bytes of inline objects (records.ts "inline" layout) the cache may hold at once. A cached
+ * record that GETs read whole also has an answer template with its own copy of the bytes
+ * (s3/ops/object_get.ts), so up to twice this is held.
+ */
+const INLINE_BYTES_LIMIT = 16 * 1024 * 1024;
 
 interface Entry {
   bucket: string;
