@@ -17,7 +17,7 @@ import { renderError } from "./xml.ts";
  * enforced on writes, whose content headers and metadata are stored and sent back on every
  * GET; reads are spared the walk over their headers.
  */
-export const MAX_HEADER_SECTION_BYTES = 8192;
+const MAX_HEADER_SECTION_BYTES = 8192;
 
 /** Signature failures that count against a source address and the access key it claims. */
 const AUTH_FAILURES = new Set(["SignatureDoesNotMatch", "InvalidAccessKeyId"]);

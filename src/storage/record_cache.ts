@@ -50,12 +50,12 @@ export class RecordCache {
 
   /** Remembers `record` as of `versionstamp`, unless a newer state is already known. */
   offer(bucket: string, key: string, versionstamp: string, record: ObjectRecord | null): void {
-    let keys = this.#buckets.get(bucket);
-    const current = keys?.get(key);
+    const current = this.#buckets.get(bucket)?.get(key);
     if (current && current.versionstamp >= versionstamp) return;
     // Re-inserted, so the entries dropped when the cache is full are the least recently written.
     if (current) this.#remove(current);
-    if (keys === undefined || !this.#buckets.has(bucket)) {
+    let keys = this.#buckets.get(bucket);
+    if (keys === undefined) {
       keys = new Map();
       this.#buckets.set(bucket, keys);
     }
