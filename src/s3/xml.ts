@@ -30,6 +30,9 @@ const INVALID_XML_CHARS =
 // deno-lint-ignore no-control-regex -- matching control characters is the point
 const MAYBE_INVALID = /[\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const SPECIALS = /[&<>"'\r]/;
+// Both of the above in one test: most text (keys, names, dates) needs neither.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const NEEDS_ESCAPING = /[\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF&<>"'\r]/;
 
 function entityOf(code: number): string | undefined {
   switch (code) {
@@ -63,6 +66,7 @@ function entityOf(code: number): string | undefined {
  * @example escapeXml(`"a"&b`) // "&quot;a&quot;&amp;b"
  */
 export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPING.test(s)) return s;
   if (MAYBE_INVALID.test(s)) s = s.replace(INVALID_XML_CHARS, "\uFFFD");
   if (!SPECIALS.test(s)) return s;
   // One pass by character code: a listing escapes thousands of ETags (each has two `"`),

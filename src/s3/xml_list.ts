@@ -64,10 +64,18 @@ function contentsElement(o: ListedObject, enc: Encode, ownerXml: string): string
   return `<Contents><Key>${escapeXml(enc(o.key))}</Key><LastModified>${
     xmlTimestamp(o.lastModified)
   }</LastModified><ETag>${
-    escapeXml(o.etag)
+    etagXml(o.etag)
   }</ETag>${checksums}<Size>${o.size}</Size>${ownerXml}<StorageClass>${
-    escapeXml(o.storageClass ?? "STANDARD")
+    o.storageClass === undefined ? "STANDARD" : escapeXml(o.storageClass)
   }</StorageClass></Contents>`;
+}
+
+/** The ETags vStash makes: an MD5 in hex, for multipart uploads with `-<parts>`, quoted. */
+const PLAIN_ETAG = /^"[0-9a-f]*(?:-\d+)?"$/;
+
+/** `escapeXml(etag)`, quicker for the ETags vStash makes (a page escapes 1000 of them). */
+function etagXml(etag: string): string {
+  return PLAIN_ETAG.test(etag) ? `&quot;${etag.slice(1, -1)}&quot;` : escapeXml(etag);
 }
 
 // Every Contents first, then every CommonPrefixes: S3's document order, not key order.
