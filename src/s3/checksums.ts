@@ -35,7 +35,6 @@ export const CHECKSUM_LENGTH: Record<ChecksumAlgorithm, number> = {
   SHA256: 32,
 };
 
-/** `"CRC32"` → `"x-amz-checksum-crc32"`. */
 /** A stored checksum as the `checksums` map the XML results take: `{ CRC32: "…" }`, or `{}`. */
 export function checksumMap(
   c: StoredChecksum | null,
@@ -43,6 +42,7 @@ export function checksumMap(
   return c ? { [c.algorithm]: c.value } : {};
 }
 
+/** `"CRC32"` → `"x-amz-checksum-crc32"`. */
 export function checksumHeaderName(alg: ChecksumAlgorithm): string {
   return `x-amz-checksum-${alg.toLowerCase()}`;
 }

@@ -105,7 +105,7 @@ export function respondFromTemplate(
 ): S3Answer {
   const answer = template.clone();
   answer.headers.set("x-amz-request-id", ctx.requestId);
-  ctx.bytesOut = ctx.req.method === "HEAD" ? 0 : bodyBytes;
+  ctx.bytesOut = bodyBytes;
   return answer as S3Answer;
 }
 
